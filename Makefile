@@ -1,0 +1,45 @@
+# journey_mining: everything a fresh machine with Python 3.11 needs.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_LOGGING_LEVEL ?= WARNING
+
+.PHONY: setup run test test-slow bench lint lock sample clean
+
+setup: $(STAMP)
+
+# Install exactly the locked set, then the project itself without resolving anything.
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_EXTRA_INDEX_URL= $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	PIP_EXTRA_INDEX_URL= $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/journey run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+sample: $(STAMP)
+	$(BIN)/journey generate --customers 3000 --seed 7 --out data/sample
+
+# Re-resolve the lock file (needs uv in PATH or in the venv); commit the result.
+lock:
+	uv pip compile pyproject.toml --extra dev --extra dask --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .prefect out .pytest_cache

@@ -1,0 +1,1 @@
+"""Prefect flows: thin, typed tasks over functions in ``journey_mining``."""

@@ -1,0 +1,67 @@
+"""`journey run`: the whole pipeline as a Prefect flow.
+
+Reads top to bottom as a handful of typed tasks; all logic is in ``journey_mining``.
+Retries only where I/O can fail transiently (reading source files, writing the export).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE as NO_CACHE
+
+from journey_mining import pipeline
+from journey_mining.config import load_config
+from journey_mining.export import export_parquet
+from journey_mining.ingest import SourceCounts, SourcePlan
+
+
+@task(name="plan-run", cache_policy=NO_CACHE)
+def plan_run(config_path: str | None) -> pipeline.RunContext:
+    return pipeline.prepare_run(load_config(config_path))
+
+
+@task(name="ingest-source", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
+      task_run_name="ingest-{plan.source.name}")
+def ingest_source(ctx: pipeline.RunContext, plan: SourcePlan) -> SourceCounts:
+    counts = pipeline.ingest_one(ctx, plan)
+    get_run_logger().info(
+        "%s: %d read = %d loaded + %d quarantined + %d duplicate (%.1f s)",
+        counts.source, counts.rows_read, counts.rows_loaded, counts.rows_quarantined,
+        counts.rows_duplicate, counts.seconds,
+    )
+    return counts
+
+
+@task(name="build-warehouse", cache_policy=NO_CACHE)
+def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> str:
+    return str(pipeline.build_warehouse(ctx, counts))
+
+
+@task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def export(warehouse: str, parquet_dir: str) -> list[str]:
+    return export_parquet(Path(warehouse), Path(parquet_dir))
+
+
+@flow(name="journey-run", log_prints=True)
+def journey_run(config_path: str | None = None) -> dict:
+    """Ingest -> stitch/sessionize/stage -> marts -> publish -> export."""
+    ctx = plan_run(config_path)
+    try:
+        futures = [ingest_source.submit(ctx, plan) for plan in ctx.plans]
+        counts = [f.result() for f in futures]
+        warehouse = build_warehouse(ctx, counts)
+        export(warehouse, str(ctx.config.parquet_dir))
+    except BaseException as e:
+        pipeline.record_failure(ctx, e)
+        raise
+    finally:
+        pipeline.cleanup(ctx)
+    return pipeline.summarize(ctx, counts)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(journey_run(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -1,0 +1,132 @@
+-- One source's rows, as its readers yielded them, turned into canonical events.
+-- Every row read comes out exactly once with status loaded | quarantined | duplicate,
+-- so rows_read = loaded + quarantined + duplicate holds by construction.
+-- params: $source, $channel, $ts_format (iso | epoch_s | epoch_ms | strptime),
+--         $strptime_format, $timezone (for timestamps without an offset), $strptime_zone
+with
+
+source_rows as (
+    select * from _src_raw
+),
+
+cleaned as (
+    select
+        *,
+        nullif(trim(event_type), '') as event_type_clean,
+        nullif(trim(occurred_at), '') as occurred_at_text,
+        nullif(trim(user_id), '') as user_id_clean,
+        nullif(trim(anonymous_id), '') as anonymous_id_clean,
+        nullif(lower(trim(email)), '') as email_clean,
+        nullif(trim(revenue), '') as revenue_text,
+        nullif(trim(score), '') as score_text
+    from source_rows
+),
+
+parsed as (
+    select
+        *,
+        case
+            when $ts_format = 'iso' then
+                case
+                    -- an offset only counts after a time of day: '2016-01-12' has none
+                    when regexp_matches(occurred_at_text, '\d:\d{2}(:\d{2}([.,]\d*)?)?\s*([Zz]|UTC|[+-]\d{2}(:?\d{2})?)$')
+                        then try_cast(occurred_at_text as timestamptz)
+                    else timezone($timezone, try_cast(occurred_at_text as timestamp))
+                end
+            when $ts_format = 'epoch_s' then to_timestamp(try_cast(occurred_at_text as double))
+            when $ts_format = 'epoch_ms' then to_timestamp(try_cast(occurred_at_text as double) / 1000)
+            else timezone($strptime_zone, try_strptime(occurred_at_text, $strptime_format)::timestamp)
+        end as occurred_at_ts,
+        try_cast(revenue_text as double) as revenue_num,
+        try_cast(score_text as double) as score_num
+    from cleaned
+),
+
+validated as (
+    select
+        *,
+        case
+            when error is not null then error
+            when event_type_clean is null then 'missing event_type'
+            when occurred_at_text is null then 'missing occurred_at'
+            when occurred_at_ts is null then
+                'occurred_at ''' || occurred_at_text || ''' is not a valid timestamp (timestamp_format = '
+                || case when $ts_format = 'strptime' then $strptime_format else $ts_format end || ')'
+            when coalesce(user_id_clean, anonymous_id_clean, email_clean) is null then
+                'no customer identifier: needs one of user_id, anonymous_id, email'
+            when revenue_text is not null and revenue_num is null then
+                'revenue ''' || revenue_text || ''' is not a number'
+            when score_text is not null and score_num is null then
+                'score ''' || score_text || ''' is not a number'
+        end as reason
+    from parsed
+),
+
+-- Files without ids get a deterministic one: a hash of the row's content and of its
+-- occurrence number among identical rows of the same file (two same-day orders stay two
+-- events; the same file delivered twice gives the same ids).
+content_keyed as (
+    select
+        *,
+        md5(to_json([event_type, occurred_at, user_id, anonymous_id, email, url, referrer,
+                     utm_source, utm_medium, utm_campaign, campaign, touchpoint, revenue,
+                     score, text, properties])::varchar) as content_hash
+    from validated
+),
+
+identified as (
+    select
+        *,
+        coalesce(
+            nullif(trim(event_id), ''),
+            'h' || left(md5(content_hash || '#' || row_number() over (
+                partition by file, content_hash order by line
+            )::varchar), 24)
+        ) as event_id_final
+    from content_keyed
+),
+
+ranked as (
+    select
+        *,
+        case when reason is null then row_number() over (
+            partition by reason is null, event_id_final order by file, line
+        ) end as copy_number
+    from identified
+),
+
+final as (
+    select
+        case
+            when reason is not null then 'quarantined'
+            when copy_number > 1 then 'duplicate'
+            else 'loaded'
+        end as status,
+        reason,
+        event_id_final as event_id,
+        $source as source,
+        $channel as channel,
+        event_type_clean as event_type,
+        occurred_at_ts as occurred_at,
+        user_id_clean as user_id,
+        anonymous_id_clean as anonymous_id,
+        email_clean as email,
+        nullif(trim(url), '') as url,
+        nullif(trim(referrer), '') as referrer,
+        nullif(trim(utm_source), '') as utm_source,
+        nullif(trim(utm_medium), '') as utm_medium,
+        nullif(trim(utm_campaign), '') as utm_campaign,
+        nullif(trim(campaign), '') as campaign,
+        nullif(trim(touchpoint), '') as touchpoint,
+        revenue_num as revenue,
+        score_num as score,
+        nullif(text, '') as text,
+        coalesce(try_cast(properties as json), '{}'::json) as properties,
+        file as source_file,
+        line as source_line,
+        position_kind,
+        raw
+    from ranked
+)
+
+select * from final

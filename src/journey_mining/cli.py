@@ -1,0 +1,158 @@
+"""The ``journey`` command.
+
+    journey run [--config PATH] [--no-prefect]   run the whole pipeline once
+    journey check [--config PATH]                validate the config and list input files
+    journey generate --customers N --seed S --out DIR   write synthetic sample data
+
+Errors the user can fix print as one line (``error: ...``) with exit code 2; bad rows
+never fail a run (they are quarantined).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import load_config, project_root
+from .errors import JourneyError
+
+__all__ = ["main"]
+
+
+def _prefect_env() -> None:
+    """Keep Prefect local and quiet unless the user configured it."""
+    os.environ.setdefault("PREFECT_HOME", str(project_root() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _fmt(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _progress(msg: str) -> None:
+    print(f"  {msg}", file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .ingest import plan_sources
+
+    config = load_config(args.config)
+    plan_sources(config)  # fail fast, before starting Prefect: missing files, unknown formats
+    where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
+    print(f"journey run: config {where}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    if args.no_prefect:
+        from .pipeline import run_pipeline
+
+        summary = run_pipeline(config, progress=_progress).summary
+    else:
+        _prefect_env()
+        sys.path.insert(0, str(project_root()))
+        from flows.journey_flow import journey_run
+
+        summary = journey_run(str(config.path))
+    secs = time.perf_counter() - started
+    print(
+        f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
+        f"{_fmt(summary['rows_loaded'])} loaded + {_fmt(summary['rows_quarantined'])} quarantined + "
+        f"{_fmt(summary['rows_duplicate'])} duplicate"
+    )
+    print(
+        f"  {_fmt(summary['events'])} events, {_fmt(summary['customers'])} customers, "
+        f"{_fmt(summary['sessions'])} sessions"
+    )
+    print(f"  warehouse: {summary['warehouse']}")
+    print(f"  parquet:   {summary['parquet_dir']}")
+    if summary["quarantine"]:
+        print(f"  quarantine: {_fmt(summary['quarantine'])} rows (select * from quarantine)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .ingest import plan_sources
+
+    config = load_config(args.config)
+    plans = plan_sources(config)
+    print(f"config {config.path}: ok")
+    for p in plans:
+        print(f"  source {p.source.name!r} ({p.source.format}, channel {p.source.channel}): {len(p.files)} file(s)")
+    print(f"  {len(config.stages.rules)} stage rules over {', '.join(config.stages.order)}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate
+
+    started = time.perf_counter()
+    counts = generate(
+        Path(args.out), customers=args.customers, seed=args.seed, days=args.days, fmt=args.format
+    )
+    total = sum(v for v in counts.values() if isinstance(v, int))
+    print(f"wrote {_fmt(total)} rows to {args.out} in {time.perf_counter() - started:.1f} s")
+    for name, n in counts.items():
+        print(f"  {name}: {n}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="journey", description="Infer customer journey maps from event logs.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the whole pipeline once")
+    r.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
+    r.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
+    r.set_defaults(func=cmd_run)
+    c = sub.add_parser("check", help="validate the config and list the input files")
+    c.add_argument("--config")
+    c.set_defaults(func=cmd_check)
+    g = sub.add_parser("generate", help="write synthetic sample data")
+    g.add_argument("--customers", type=int, default=3000)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--days", type=int, default=61)
+    g.add_argument("--out", default="data/generated")
+    g.add_argument("--format", choices=["sample", "bench"], default="sample")
+    g.set_defaults(func=cmd_generate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except JourneyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one readable line unless --debug
+        if args.debug:
+            raise
+        print(f"error: {type(e).__name__}: {' '.join(str(e).split())[:500]} (rerun with --debug for details)", file=sys.stderr)
+        return 1
+
+
+def entry() -> None:
+    """Console-script entry point.
+
+    After a Prefect run, DuckDB 2.0's bindings print spurious "nanobind: leaked ..." lines
+    while the interpreter tears down. Run the exit handlers (Prefect stops its ephemeral
+    server there), flush, and leave without the noisy finalization.
+    """
+    import atexit
+
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    entry()

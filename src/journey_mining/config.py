@@ -1,0 +1,414 @@
+"""Load and validate ``journey.toml`` (CONTRACT.md section 2).
+
+Everything is checked when the file loads, so a bad config stops a run before anything is
+written, with one line naming the key at fault::
+
+    >>> cfg = load_config(sample_config_path())
+    >>> cfg.stages.order[0], cfg.sessions.timeout_minutes
+    ('awareness', 30)
+
+Paths in the file are relative to the file's folder. Values from the config never reach SQL
+as text: stage rules are loaded into tables and compared as data, identifiers are quoted.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .schema import CANONICAL_COLUMNS, FORMATS, NUMERIC_COLUMNS
+
+__all__ = [
+    "Config",
+    "SourceConfig",
+    "SourceOptions",
+    "StageRule",
+    "StagesConfig",
+    "TouchpointRule",
+    "load_config",
+    "project_root",
+    "sample_config_path",
+    "DEFAULT_STAGE_ORDER",
+]
+
+DEFAULT_STAGE_ORDER = ("awareness", "consideration", "decision", "purchase", "retention", "advocacy")
+TIMESTAMP_KEYWORDS = ("iso", "epoch_s", "epoch_ms")
+# Columns a stage rule may test with globs (`match`) or bounds (`min`/`max`).
+MATCHABLE_COLUMNS = tuple(c for c in CANONICAL_COLUMNS if c not in ("occurred_at", "properties"))
+PROPERTIES_PREFIX = "properties."
+_PROPERTY_PATH = re.compile(r"^properties\.[A-Za-z0-9_$@:\-]+(\.[A-Za-z0-9_$@:\-]+)*$")
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (``src/journey_mining`` -> repo root)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def sample_config_path() -> Path:
+    """The bundled sample config over ``data/sample/``."""
+    return project_root() / "data" / "sample" / "journey.toml"
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    header: bool = True
+    names: tuple[str, ...] | None = None
+    delimiter: str = ","
+    quote: str = '"'
+    encoding: str = "utf-8"
+    timestamp_format: str | None = None  # None: the format's own default (iso for most)
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    channel: str
+    format: str
+    path: str  # glob, absolute after loading
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name -> column in the file
+    constants: dict[str, Any] = field(default_factory=dict)  # canonical name -> value
+    options: SourceOptions = field(default_factory=SourceOptions)
+
+    @property
+    def is_profile(self) -> bool:
+        return self.format == "customers"
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """One ``[[stages.rules]]`` entry; ``index`` is its position in the file (first wins)."""
+
+    index: int
+    stage: str
+    stage_index: int
+    channel: tuple[str, ...] | None = None
+    event_type: tuple[str, ...] | None = None  # glob patterns
+    match: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> globs
+    min: dict[str, float] = field(default_factory=dict)  # column -> inclusive lower bound
+    max: dict[str, float] = field(default_factory=dict)  # column -> inclusive upper bound
+    after: str | None = None
+    after_index: int | None = None
+
+    def describe(self) -> str:
+        return f"stages.rules[{self.index}] (stage {self.stage!r})"
+
+
+@dataclass(frozen=True)
+class StagesConfig:
+    order: tuple[str, ...] = DEFAULT_STAGE_ORDER
+    conversion: str = "purchase"
+    rules: tuple[StageRule, ...] = ()
+
+    def index_of(self, stage: str) -> int:
+        return self.order.index(stage)
+
+
+@dataclass(frozen=True)
+class TouchpointRule:
+    """Rename or group touchpoints, like PostHog's path cleaning: first match wins.
+
+    ``pattern`` is a glob (``kind="glob"``) or a regular expression (``kind="regex"``,
+    whose groups ``\\1`` may be used in ``name``), tested against the whole touchpoint.
+    """
+
+    index: int
+    kind: str  # glob | regex
+    pattern: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # the file it came from (None: built in code)
+    warehouse_path: Path
+    parquet_dir: Path
+    report_path: Path
+    timeout_minutes: float
+    stages: StagesConfig
+    sources: tuple[SourceConfig, ...]
+    touchpoint_rules: tuple[TouchpointRule, ...] = ()
+
+    @property
+    def event_sources(self) -> tuple[SourceConfig, ...]:
+        return tuple(s for s in self.sources if not s.is_profile)
+
+    @property
+    def profile_sources(self) -> tuple[SourceConfig, ...]:
+        return tuple(s for s in self.sources if s.is_profile)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fail(msg: str) -> ConfigError:
+    return ConfigError(msg)
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise _fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"{where} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise _fail(f"{where} must be a string or a non-empty list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(f"{where} must be a number, got {value!r}")
+    return float(value)
+
+
+def _table(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise _fail(f"{where} must be a table, got {value!r}")
+    return value
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _rule_column(col: str, where: str) -> str:
+    if col in MATCHABLE_COLUMNS or _PROPERTY_PATH.match(col):
+        return col
+    raise _fail(
+        f"{where}: unknown column {col!r} (use a canonical column such as url, event_type, "
+        f"score, or properties.<field>)"
+    )
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _parse_options(raw: dict, where: str) -> SourceOptions:
+    _check_keys(
+        raw,
+        {"header", "names", "delimiter", "quote", "encoding", "timestamp_format", "timezone"},
+        where,
+    )
+    kw: dict[str, Any] = {}
+    if "header" in raw:
+        if not isinstance(raw["header"], bool):
+            raise _fail(f"{where}.header must be true or false")
+        kw["header"] = raw["header"]
+    if "names" in raw:
+        kw["names"] = _str_list(raw["names"], f"{where}.names")
+    if kw.get("header") is False and "names" not in kw:
+        raise _fail(f"{where}: header = false needs `names` (the column names, in order)")
+    for key in ("delimiter", "quote", "encoding"):
+        if key in raw:
+            kw[key] = _str(raw[key], f"{where}.{key}") if key != "quote" else raw[key]
+    if "timestamp_format" in raw:
+        fmt = _str(raw["timestamp_format"], f"{where}.timestamp_format")
+        if fmt not in TIMESTAMP_KEYWORDS and "%" not in fmt:
+            raise _fail(
+                f"{where}.timestamp_format {fmt!r} is neither iso, epoch_s, epoch_ms "
+                f"nor a strptime pattern such as '%d/%m/%Y %H:%M'"
+            )
+        kw["timestamp_format"] = fmt
+    if "timezone" in raw:
+        tz = _str(raw["timezone"], f"{where}.timezone")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _fail(f"{where}.timezone {tz!r} is not a known time zone (e.g. 'Europe/Amsterdam')") from None
+        kw["timezone"] = tz
+    return SourceOptions(**kw)
+
+
+def _parse_source(raw: Any, i: int, base: Path) -> SourceConfig:
+    where = f"sources[{i}]"
+    raw = _table(raw, where)
+    _check_keys(raw, {"name", "channel", "format", "path", "columns", "constants", "options"}, where)
+    for key in ("name", "path"):
+        if key not in raw:
+            raise _fail(f"{where}: missing required key {key!r}")
+    name = _str(raw["name"], f"{where}.name")
+    where = f"source {name!r}"
+    fmt = raw.get("format", "events")
+    if fmt not in FORMATS:
+        raise _fail(f"{where}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    channel = _str(raw.get("channel", "support" if fmt == "zendesk" else "email" if fmt == "sendgrid" else "web" if fmt == "segment" else name), f"{where}.channel")
+    path = str(_resolve(base, _str(raw["path"], f"{where}.path")))
+    columns = {k: _str(v, f"{where}.columns.{k}") for k, v in _table(raw.get("columns", {}), f"{where}.columns").items()}
+    allowed_cols = set(CANONICAL_COLUMNS) - {"source", "channel"}
+    for k in columns:
+        if k not in allowed_cols:
+            raise _fail(f"{where}.columns: {k!r} is not a canonical column ({', '.join(sorted(allowed_cols))})")
+    constants = dict(_table(raw.get("constants", {}), f"{where}.constants"))
+    for k, v in constants.items():
+        if k not in allowed_cols:
+            raise _fail(f"{where}.constants: {k!r} is not a canonical column")
+        if not isinstance(v, str | int | float) or isinstance(v, bool):
+            raise _fail(f"{where}.constants.{k} must be a string or a number, got {v!r}")
+    options = _parse_options(_table(raw.get("options", {}), f"{where}.options"), f"{where}.options")
+    return SourceConfig(name, channel, fmt, path, columns, constants, options)
+
+
+def _parse_rule(raw: Any, i: int, order: tuple[str, ...]) -> StageRule:
+    where = f"stages.rules[{i}]"
+    raw = _table(raw, where)
+    _check_keys(raw, {"stage", "channel", "event_type", "match", "min", "max", "after"}, where)
+    if "stage" not in raw:
+        raise _fail(f"{where}: missing `stage`")
+    stage = _str(raw["stage"], f"{where}.stage")
+    if stage not in order:
+        raise _fail(f"{where}: unknown stage {stage!r} (stages.order is {', '.join(order)})")
+    where = f"stages.rules[{i}] (stage {stage!r})"
+    conditions = [k for k in ("channel", "event_type", "match", "min", "max", "after") if k in raw]
+    if not conditions:
+        raise _fail(f"{where}: empty rule; give at least one of channel, event_type, match, min, max, after")
+    channel = _str_list(raw["channel"], f"{where}.channel") if "channel" in raw else None
+    event_type = _str_list(raw["event_type"], f"{where}.event_type") if "event_type" in raw else None
+    match = {
+        _rule_column(c, f"{where}.match"): _str_list(v, f"{where}.match.{c}")
+        for c, v in _table(raw.get("match", {}), f"{where}.match").items()
+    }
+    bounds: dict[str, dict[str, float]] = {}
+    for key in ("min", "max"):
+        bounds[key] = {}
+        for c, v in _table(raw.get(key, {}), f"{where}.{key}").items():
+            col = _rule_column(c, f"{where}.{key}")
+            if col not in NUMERIC_COLUMNS and not col.startswith(PROPERTIES_PREFIX):
+                raise _fail(f"{where}.{key}: {c!r} is not numeric (use score, revenue or properties.<field>)")
+            bounds[key][col] = _number(v, f"{where}.{key}.{c}")
+    after = None
+    after_index = None
+    if "after" in raw:
+        after = _str(raw["after"], f"{where}.after")
+        if after not in order:
+            raise _fail(f"{where}: after = {after!r} is not a stage in stages.order")
+        after_index = order.index(after)
+    return StageRule(
+        index=i,
+        stage=stage,
+        stage_index=order.index(stage),
+        channel=channel,
+        event_type=event_type,
+        match=match,
+        min=bounds["min"],
+        max=bounds["max"],
+        after=after,
+        after_index=after_index,
+    )
+
+
+def _parse_stages(raw: dict) -> StagesConfig:
+    _check_keys(raw, {"order", "conversion", "rules"}, "stages")
+    order = _str_list(raw["order"], "stages.order") if "order" in raw else DEFAULT_STAGE_ORDER
+    if len(set(order)) != len(order):
+        raise _fail("stages.order lists a stage twice")
+    conversion = raw.get("conversion", "purchase" if "purchase" in order else order[-1])
+    if conversion not in order:
+        raise _fail(f"stages.conversion {conversion!r} is not a stage in stages.order")
+    rules_raw = raw.get("rules", [])
+    if not isinstance(rules_raw, list):
+        raise _fail("stages.rules must be an array of tables ([[stages.rules]])")
+    rules = tuple(_parse_rule(r, i, order) for i, r in enumerate(rules_raw))
+    return StagesConfig(order=order, conversion=conversion, rules=rules)
+
+
+def _parse_touchpoints(raw: dict) -> tuple[TouchpointRule, ...]:
+    _check_keys(raw, {"rules"}, "touchpoints")
+    out = []
+    for i, r in enumerate(raw.get("rules", [])):
+        where = f"touchpoints.rules[{i}]"
+        r = _table(r, where)
+        _check_keys(r, {"glob", "regex", "name"}, where)
+        if ("glob" in r) == ("regex" in r):
+            raise _fail(f"{where}: give exactly one of `glob` or `regex`")
+        kind = "glob" if "glob" in r else "regex"
+        pattern = _str(r[kind], f"{where}.{kind}")
+        if kind == "regex":
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise _fail(f"{where}: invalid regex {pattern!r}: {e}") from None
+        out.append(TouchpointRule(i, kind, pattern, _str(r.get("name"), f"{where}.name")))
+    return tuple(out)
+
+
+def parse_config(data: dict, base: Path, path: Path | None = None, output_base: Path | None = None) -> Config:
+    """Validate a parsed TOML document. ``base`` resolves source paths; ``output_base``
+    (default ``base``) resolves the warehouse and export paths."""
+    _check_keys(data, {"warehouse", "export", "sessions", "stages", "sources", "touchpoints"}, "config")
+    out = output_base or base
+    wh = _table(data.get("warehouse", {}), "warehouse")
+    _check_keys(wh, {"path"}, "warehouse")
+    ex = _table(data.get("export", {}), "export")
+    _check_keys(ex, {"parquet_dir", "report"}, "export")
+    se = _table(data.get("sessions", {}), "sessions")
+    _check_keys(se, {"timeout_minutes"}, "sessions")
+    timeout = _number(se.get("timeout_minutes", 30), "sessions.timeout_minutes")
+    if timeout <= 0:
+        raise _fail("sessions.timeout_minutes must be greater than 0")
+    stages = _parse_stages(_table(data.get("stages", {}), "stages"))
+    sources_raw = data.get("sources", [])
+    if not isinstance(sources_raw, list) or not sources_raw:
+        raise _fail("config has no [[sources]]: add at least one source")
+    sources = tuple(_parse_source(s, i, base) for i, s in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise _fail(f"source name {dupes[0]!r} is used twice: names must be unique")
+    if not any(not s.is_profile for s in sources):
+        raise _fail("config has only `customers` sources: add at least one event source")
+    touchpoints = _parse_touchpoints(_table(data.get("touchpoints", {}), "touchpoints"))
+    return Config(
+        path=path,
+        warehouse_path=_resolve(out, _str(wh.get("path", "out/journeys.duckdb"), "warehouse.path")),
+        parquet_dir=_resolve(out, _str(ex.get("parquet_dir", "out/parquet"), "export.parquet_dir")),
+        report_path=_resolve(out, _str(ex.get("report", "out/report.html"), "export.report")),
+        timeout_minutes=timeout,
+        stages=stages,
+        sources=sources,
+        touchpoint_rules=touchpoints,
+    )
+
+
+def load_config(path: str | Path | None = None, *, output_base: Path | None = None) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` with one clear line.
+
+    ``path=None`` means ``journey.toml`` in the current folder, or, when there is none, the
+    bundled sample config with outputs under ``./out`` of the current folder.
+    """
+    if path is None:
+        local = Path("journey.toml")
+        if local.exists():
+            path = local
+        else:
+            path = sample_config_path()
+            output_base = output_base or Path.cwd()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    base = path.resolve().parent
+    try:
+        return parse_config(data, base, path.resolve(), output_base)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

@@ -1,0 +1,19 @@
+"""The project's own exception types.
+
+Every error a user can cause (bad config, missing file, unusable source) is a
+:class:`JourneyError`; the CLI prints its message as one line and exits non-zero.
+"""
+
+__all__ = ["JourneyError", "ConfigError", "SourceError"]
+
+
+class JourneyError(Exception):
+    """Base class: a problem the user can fix; the message is one human-readable line."""
+
+
+class ConfigError(JourneyError):
+    """The config file is missing, unreadable or invalid."""
+
+
+class SourceError(JourneyError):
+    """A source cannot be used at all (no files match, unknown format, unreadable file)."""

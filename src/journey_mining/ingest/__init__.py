@@ -1,0 +1,195 @@
+"""Ingest: every source format into canonical events, quarantining what cannot be used.
+
+One source is ingested on its own (:func:`ingest_source`), in its own DuckDB connection,
+and leaves its result as Parquet files in a scratch folder: ``events.parquet`` (loaded
+canonical events), ``quarantine.parquet`` (rejected rows with file, line, raw text and
+reason) or ``profiles.parquet``. Sources are independent, so they can run in parallel
+(threads, processes or Dask workers); the warehouse build then reads the scratch folder.
+
+    >>> from journey_mining.config import load_config, sample_config_path
+    >>> plans = plan_sources(load_config(sample_config_path()))
+    >>> sorted(p.source.format for p in plans)[:2]
+    ['customers', 'events']
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..config import Config, SourceConfig
+from ..errors import SourceError
+from ..models import build_table
+from .base import EVENT_COLUMNS, PROFILE_OUT_COLUMNS, ReaderOutput, ident, list_files
+
+__all__ = [
+    "READER_MODULES",
+    "SourcePlan",
+    "SourceCounts",
+    "plan_sources",
+    "ingest_source",
+    "stage_source",
+    "reader_for",
+    "new_connection",
+]
+
+READER_MODULES = {
+    "events": "events",
+    "customers": "customers",
+    "segment": "segment",
+    "sendgrid": "sendgrid",
+    "zendesk": "zendesk",
+    "xes": "xes",
+}
+
+Reader = Callable[[duckdb.DuckDBPyConnection, SourceConfig, Path], ReaderOutput]
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    source: SourceConfig
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """The nothing-lost balance of one source in one run."""
+
+    source: str
+    format: str
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_duplicate: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def reader_for(fmt: str) -> tuple[Reader, str | None]:
+    """The reader function of a format and its default timestamp format."""
+    if fmt not in READER_MODULES:
+        raise SourceError(f"unknown format {fmt!r} (known: {', '.join(READER_MODULES)})")
+    module = importlib.import_module(f"{__name__}.{READER_MODULES[fmt]}")
+    return module.read, getattr(module, "DEFAULT_TIMESTAMP_FORMAT", None)
+
+
+def plan_sources(config: Config) -> list[SourcePlan]:
+    """Resolve every source's files; fails (before anything is written) on a source whose
+    glob matches nothing or whose format has no reader."""
+    plans = []
+    for source in config.sources:
+        reader_for(source.format)
+        plans.append(SourcePlan(source, tuple(list_files(source))))
+    return plans
+
+
+def new_connection(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _timestamp_params(source: SourceConfig, default: str | None) -> dict[str, object]:
+    fmt = source.options.timestamp_format or default or "iso"
+    tz = source.options.timezone
+    if fmt in ("iso", "epoch_s", "epoch_ms"):
+        return {"ts_format": fmt, "strptime_format": "%Y-%m-%d", "timezone": tz, "strptime_zone": tz}
+    # A pattern with %z yields UTC instants already; without, local times in `timezone`.
+    zone = "UTC" if "%z" in fmt or "%Z" in fmt else tz
+    return {"ts_format": "strptime", "strptime_format": fmt, "timezone": tz, "strptime_zone": zone}
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
+    """Read every file of one source and run its staging model; returns the name of a temp
+    table with one row per row read (``status`` loaded | quarantined | duplicate)."""
+    source = plan.source
+    read, default_ts = reader_for(source.format)
+    columns = PROFILE_OUT_COLUMNS if source.is_profile else EVENT_COLUMNS
+    col_list = ", ".join(ident(c) for c in columns)
+    con.execute("drop table if exists _src_raw")
+    con.execute(
+        "create temp table _src_raw as select "
+        + ", ".join(f"NULL::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
+        + ", NULL::VARCHAR as position_kind limit 0"
+    )
+    for file in plan.files:
+        try:
+            out = read(con, source, file)
+        except SourceError:
+            raise
+        except (duckdb.Error, OSError, UnicodeError) as e:
+            raise SourceError(f"source {source.name!r}: cannot read {file}: {' '.join(str(e).split())[:300]}") from None
+        con.execute(
+            f"insert into _src_raw select {col_list}, $kind from {out.relation}",
+            {"kind": out.position_kind},
+        )
+        con.execute(f"drop table {out.relation}")
+    if source.is_profile:
+        return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target="_src_staged", temp=True)
+    params = {"source": source.name, "channel": source.channel, **_timestamp_params(source, default_ts)}
+    return build_table(con, "staging", "stg_source_events", params, target="_src_staged", temp=True)
+
+
+def ingest_source(plan: SourcePlan, out_dir: Path) -> SourceCounts:
+    """Ingest one source into ``out_dir/<kind>.parquet`` files and return its balance.
+
+    Writes: each output file is replaced whole (written under a temp name, then renamed),
+    so a re-run with the same inputs leaves identical files.
+    """
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = new_connection()
+    try:
+        staged = stage_source(con, plan)
+        rows_read = con.sql("select count(*) from _src_raw").fetchall()[0][0]
+        counts = dict(
+            con.sql(f"select status, count(*) from {staged} group by status").fetchall()
+        )
+        kind = "profiles" if plan.source.is_profile else "events"
+        drop = "status, reason, position_kind, raw"
+        _write_parquet(
+            con,
+            f"select * exclude ({drop}) from {staged} where status = 'loaded' "
+            f"order by source_file, source_line",
+            out_dir / f"{kind}.parquet",
+        )
+        _write_parquet(
+            con,
+            f"select source, source_file as file, source_line as line, position_kind, raw, reason "
+            f"from {staged} where status = 'quarantined' order by file, line",
+            out_dir / "quarantine.parquet",
+        )
+    finally:
+        con.close()
+    loaded = counts.get("loaded", 0)
+    quarantined = counts.get("quarantined", 0)
+    duplicate = counts.get("duplicate", 0)
+    if rows_read != loaded + quarantined + duplicate:  # staging must account for every row
+        raise RuntimeError(
+            f"source {plan.source.name!r}: {rows_read} rows read but {loaded} loaded + "
+            f"{quarantined} quarantined + {duplicate} duplicate"
+        )
+    return SourceCounts(
+        source=plan.source.name,
+        format=plan.source.format,
+        files=len(plan.files),
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        rows_duplicate=duplicate,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    con.execute(f"copy ({sql}) to $p (format parquet)", {"p": str(tmp)})
+    tmp.replace(path)

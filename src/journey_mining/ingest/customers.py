@@ -1,0 +1,34 @@
+"""The ``customers`` format: a profile table (CSV, JSON lines, JSON, Parquet).
+
+Each row names a customer by ``user_id``, ``email`` and/or ``anonymous_id`` (mapped with
+``[sources.columns]`` like the events layout) and carries attributes (every other column,
+e.g. ``persona``, ``segment``) as a JSON object. Profiles give no events: they link
+identifiers and add attributes to customers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ..config import SourceConfig
+from ..schema import PROFILE_COLUMNS
+from .base import ReaderOutput, canonical_projection, temp_name
+from .files import read_records
+
+__all__ = ["read"]
+
+
+def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> ReaderOutput:
+    rec = read_records(con, source, file)
+    select_list, params = canonical_projection(
+        source, rec.fields, output=PROFILE_COLUMNS, properties_name="attributes"
+    )
+    out = temp_name("profiles")
+    con.execute(
+        f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
+        params,
+    )
+    con.execute(f"drop table {rec.table}")
+    return ReaderOutput(out, rec.position_kind)

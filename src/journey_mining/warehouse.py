@@ -1,0 +1,245 @@
+"""The analysts' DuckDB file: built aside, published by an atomic swap.
+
+A run never writes into the published warehouse. It builds a new file next to it
+(``.<name>.build-<run_id>``), copies the history it must keep (``runs``, ``run_sources``,
+first-seen run ids of quarantined rows and input files) from the published file, and
+replaces the published file with ``os.replace`` once everything is built. A crash leaves
+the published file exactly as it was (the half-built file is removed, or ignored and
+cleaned by the next run). Analysts who have the old file open keep reading the old one.
+
+Failed runs cannot write into the warehouse; they are appended to a small ledger
+(``.<name>.runs.jsonl``) and imported into ``runs`` by the next successful run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from .ingest import SourceCounts, new_connection
+
+__all__ = [
+    "build_path",
+    "ledger_path",
+    "open_build",
+    "load_staged",
+    "carry_history",
+    "record_run",
+    "publish",
+    "append_failed_run",
+    "TABLE_WRITES",
+]
+
+# How each published table behaves on a re-run (declared, like dlt's write_disposition).
+TABLE_WRITES = {
+    "events": "replace: rebuilt from all inputs every run",
+    "customers": "replace",
+    "sessions": "replace",
+    "identity_links": "replace",
+    "quarantine": "replace; run_id keeps the first run that quarantined the same row",
+    "input_files": "replace; first_run_id kept from the previous warehouse (state as data)",
+    "runs": "append: one row per run (the audit log; the only table a re-run grows)",
+    "run_sources": "append: one row per source per run",
+}
+
+
+def build_path(warehouse: Path, run_id: str) -> Path:
+    return warehouse.with_name(f".{warehouse.name}.build-{run_id}")
+
+
+def ledger_path(warehouse: Path) -> Path:
+    return warehouse.with_name(f".{warehouse.name}.runs.jsonl")
+
+
+def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    for stale in warehouse.parent.glob(f".{warehouse.name}.build-*"):
+        stale.unlink(missing_ok=True)  # left by a crashed run
+    path = build_path(warehouse, run_id)
+    return new_connection(path), path
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, scratch: Path, source_names: list[str], profile_names: list[str]) -> None:
+    """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the per-source
+    Parquet files an ingest left in ``scratch/<source>/``."""
+    def files(names: list[str], kind: str) -> list[str]:
+        return [str(scratch / n / f"{kind}.parquet") for n in names]
+
+    ev = files(source_names, "events")
+    con.execute(
+        "create or replace table stg_events as select * from read_parquet($f, union_by_name=true) "
+        "order by source, event_id",
+        {"f": ev},
+    )
+    if profile_names:
+        con.execute(
+            "create or replace table stg_profiles as select * from read_parquet($f, union_by_name=true) "
+            "order by source, source_file, source_line",
+            {"f": files(profile_names, "profiles")},
+        )
+    else:
+        con.execute(
+            "create or replace table stg_profiles (source VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, "
+            "email VARCHAR, attributes JSON, source_file VARCHAR, source_line BIGINT)"
+        )
+    con.execute(
+        "create or replace table stg_quarantine as select * from read_parquet($f, union_by_name=true)",
+        {"f": files(source_names + profile_names, "quarantine")},
+    )
+
+
+def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, input_files: list[dict]) -> None:
+    """Bring the history tables over from the published warehouse (if any) and build
+    ``quarantine`` and ``input_files`` with their first-seen run ids."""
+    con.execute(
+        "create table runs (run_id VARCHAR primary key, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
+        "status VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
+        "rows_duplicate BIGINT, events BIGINT, customers BIGINT, sessions BIGINT, config_path VARCHAR, "
+        "error VARCHAR)"
+    )
+    con.execute(
+        "create table run_sources (run_id VARCHAR, source VARCHAR, format VARCHAR, files BIGINT, "
+        "rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_duplicate BIGINT, "
+        "seconds DOUBLE, primary key (run_id, source))"
+    )
+    con.execute("create temp table prev_quarantine (source VARCHAR, file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, run_id VARCHAR)")
+    con.execute("create temp table prev_files (source VARCHAR, file VARCHAR, sha256 VARCHAR, first_run_id VARCHAR)")
+    if warehouse.exists():
+        try:
+            con.execute("attach $p as prev (read_only)", {"p": str(warehouse)})
+        except duckdb.Error as e:
+            raise RuntimeError(f"cannot read the published warehouse {warehouse}: {' '.join(str(e).split())[:200]}") from None
+        tables = {r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()}
+        if "runs" in tables:
+            con.execute("insert into runs by name select * from prev.runs")
+        if "run_sources" in tables:
+            con.execute("insert into run_sources by name select * from prev.run_sources")
+        if "quarantine" in tables:
+            con.execute("insert into prev_quarantine select source, file, line, raw, reason, run_id from prev.quarantine")
+        if "input_files" in tables:
+            con.execute("insert into prev_files select source, file, sha256, first_run_id from prev.input_files")
+        con.execute("detach prev")
+    _import_ledger(con, ledger_path(warehouse))
+    # quarantine: the rows rejected from the current inputs; run_id = first run that saw them
+    con.execute(
+        """
+        create table quarantine as
+        with current_rows as (select * from stg_quarantine),
+        first_seen as (
+            select source, file, line, raw, reason, min(run_id) as run_id
+            from prev_quarantine group by all
+        ),
+        final as (
+            select c.source, c.file, c.line, c.position_kind, c.raw, c.reason,
+                   coalesce(f.run_id, $run_id) as run_id
+            from current_rows c
+            left join first_seen f
+              on f.source = c.source and f.file = c.file and f.line = c.line
+             and f.raw is not distinct from c.raw and f.reason = c.reason
+        )
+        select * from final order by source, file, line
+        """,
+        {"run_id": run_id},
+    )
+    con.execute(
+        "create temp table cur_files (source VARCHAR, file VARCHAR, bytes BIGINT, modified_at TIMESTAMPTZ, sha256 VARCHAR)"
+    )
+    if input_files:
+        con.executemany(
+            "insert into cur_files values (?, ?, ?, ?, ?)",
+            [[f["source"], f["file"], f["bytes"], f["modified_at"], f["sha256"]] for f in input_files],
+        )
+    con.execute(
+        """
+        create table input_files as
+        select c.*, coalesce(p.first_run_id, $run_id) as first_run_id
+        from cur_files c
+        left join (select source, file, sha256, min(first_run_id) as first_run_id from prev_files group by all) p
+          using (source, file, sha256)
+        order by source, file
+        """,
+        {"run_id": run_id},
+    )
+
+
+def _import_ledger(con: duckdb.DuckDBPyConnection, ledger: Path) -> None:
+    if not ledger.exists():
+        return
+    for line in ledger.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        con.execute(
+            "insert into runs (run_id, started_at, finished_at, status, config_path, error) "
+            "values ($run_id, $started_at, $finished_at, 'failed', $config_path, $error) on conflict do nothing",
+            {k: rec.get(k) for k in ("run_id", "started_at", "finished_at", "config_path", "error")},
+        )
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    finished_at: datetime,
+    counts: list[SourceCounts],
+    config_path: str | None,
+) -> dict:
+    """Append this run's row to ``runs`` and its per-source rows to ``run_sources``."""
+    for c in counts:
+        con.execute(
+            "insert into run_sources values ($run_id, $source, $format, $files, $rows_read, $rows_loaded, "
+            "$rows_quarantined, $rows_duplicate, $seconds)",
+            {"run_id": run_id, **{k: v for k, v in c.as_dict().items()}},
+        )
+    totals = {k: sum(getattr(c, k) for c in counts) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")}
+    sizes = {}
+    for table in ("events", "customers", "sessions"):
+        exists = con.execute("select count(*) from duckdb_tables() where table_name = $t and database_name = current_database()", {"t": table}).fetchall()[0][0]
+        sizes[table] = con.sql(f"select count(*) from {table}").fetchall()[0][0] if exists else None
+    row = {
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "status": "success",
+        **totals,
+        **sizes,
+        "config_path": config_path,
+        "error": None,
+    }
+    con.execute(
+        "insert into runs values ($run_id, $started_at, $finished_at, $status, $rows_read, $rows_loaded, "
+        "$rows_quarantined, $rows_duplicate, $events, $customers, $sessions, $config_path, $error)",
+        row,
+    )
+    return row
+
+
+def publish(con: duckdb.DuckDBPyConnection, build: Path, warehouse: Path) -> None:
+    """Checkpoint and close the build file, then atomically replace the published file."""
+    con.execute("checkpoint")
+    con.close()
+    wal = build.with_name(build.name + ".wal")
+    if wal.exists():  # a clean close leaves none; never publish a file that needs its WAL
+        raise RuntimeError(f"build file {build} still has a write-ahead log after checkpoint")
+    os.replace(build, warehouse)
+    ledger = ledger_path(warehouse)
+    if ledger.exists():
+        ledger.unlink()  # its failed runs are now in `runs`
+
+
+def append_failed_run(warehouse: Path, run_id: str, started_at: datetime, finished_at: datetime, config_path: str | None, error: str) -> None:
+    """Record a failed run without touching the published warehouse."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    rec = {
+        "run_id": run_id,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "config_path": config_path,
+        "error": error,
+    }
+    with ledger_path(warehouse).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec) + "\n")

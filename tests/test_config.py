@@ -1,0 +1,121 @@
+"""Config loading: defaults, relative paths, and one clear line for each mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from journey_mining.config import load_config, sample_config_path
+from journey_mining.errors import ConfigError
+
+MINIMAL = """
+[[sources]]
+name = "web"
+path = "web/*.csv"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "journey.toml"
+    p.write_text(text)
+    return p
+
+
+def test_minimal_config_gets_documented_defaults(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    assert cfg.warehouse_path == tmp_path / "out" / "journeys.duckdb"
+    assert cfg.parquet_dir == tmp_path / "out" / "parquet"
+    assert cfg.timeout_minutes == 30
+    assert cfg.stages.order == ("awareness", "consideration", "decision", "purchase", "retention", "advocacy")
+    assert cfg.stages.conversion == "purchase"
+    src = cfg.sources[0]
+    assert (src.format, src.channel, src.options.delimiter, src.options.header) == ("events", "web", ",", True)
+    assert src.path == str(tmp_path / "web" / "*.csv")  # relative to the config's folder
+
+
+def test_paths_are_relative_to_the_config_file_not_the_cwd(tmp_path, monkeypatch):
+    sub = tmp_path / "proj"
+    sub.mkdir()
+    cfg_path = write(sub, MINIMAL + '\n[warehouse]\npath = "w/x.duckdb"\n')
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(Path("proj") / cfg_path.name)
+    assert cfg.warehouse_path == sub / "w" / "x.duckdb"
+
+
+def test_without_journey_toml_the_bundled_sample_runs_into_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(None)
+    assert cfg.path == sample_config_path()
+    assert cfg.warehouse_path == tmp_path / "out" / "journeys.duckdb"
+    assert {s.format for s in cfg.sources} >= {"events", "sendgrid", "zendesk", "customers"}
+
+
+def test_full_rule_parses(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + """
+[[stages.rules]]
+stage = "advocacy"
+event_type = "nps*"
+min = { score = 9 }
+max = { score = 10 }
+match = { url = ["*/thanks*"], "properties.plan" = "pro" }
+after = "purchase"
+"""))
+    r = cfg.stages.rules[0]
+    assert (r.stage_index, r.after_index, r.event_type) == (5, 3, ("nps*",))
+    assert r.min == {"score": 9.0} and r.max == {"score": 10.0}
+    assert r.match == {"url": ("*/thanks*",), "properties.plan": ("pro",)}
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ('[[stages.rules]]\nstage = "delight"\nevent_type = "x"\n', "stages.rules[0]: unknown stage 'delight'"),
+        ('[[stages.rules]]\nstage = "purchase"\n', "stages.rules[0] (stage 'purchase'): empty rule"),
+        ('[[stages.rules]]\nstage = "purchase"\nmatch = { colour = "red" }\n', "unknown column 'colour'"),
+        ('[[stages.rules]]\nstage = "purchase"\nmin = { url = 3 }\n', "'url' is not numeric"),
+        ('[[stages.rules]]\nstage = "purchase"\nevent_typ = "x"\n', "unknown key 'event_typ'"),
+        ('[[stages.rules]]\nstage = "retention"\nafter = "loyalty"\n', "after = 'loyalty' is not a stage"),
+        ('[stages]\nconversion = "won"\n', "stages.conversion 'won' is not a stage"),
+        ('[sessions]\ntimeout_minutes = 0\n', "timeout_minutes must be greater than 0"),
+        ('[sessions]\ntimeout_minutes = "30"\n', "timeout_minutes must be a number"),
+        ('[[touchpoints.rules]]\nregex = "(("\nname = "x"\n', "invalid regex"),
+        ('[warehous]\npath = "x"\n', "config: unknown key 'warehous'"),
+    ],
+)
+def test_bad_config_is_one_clear_line(tmp_path, extra, message):
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, MINIMAL + extra))
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ('name = "a"\npath = "x"\nformat = "csvv"\n', "unknown format 'csvv'"),
+        ('name = "a"\n', "missing required key 'path'"),
+        ('name = "a"\npath = "x"\ncolumns = { customer = "id" }\n', "'customer' is not a canonical column"),
+        ('name = "a"\npath = "x"\noptions = { header = false }\n', "header = false needs `names`"),
+        ('name = "a"\npath = "x"\noptions = { timezone = "Mars/Olympus" }\n', "not a known time zone"),
+        ('name = "a"\npath = "x"\noptions = { timestamp_format = "dd-mm" }\n', "neither iso, epoch_s, epoch_ms nor a strptime pattern"),
+        ('name = "a"\npath = "x"\noptions = { delimter = ";" }\n', "unknown key 'delimter'"),
+    ],
+)
+def test_bad_source_is_one_clear_line(tmp_path, source, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("`", "`")):
+        load_config(write(tmp_path, "[[sources]]\n" + source))
+
+
+def test_duplicate_source_names_and_profile_only_configs_are_rejected(tmp_path):
+    with pytest.raises(ConfigError, match="source name 'web' is used twice"):
+        load_config(write(tmp_path, MINIMAL + MINIMAL))
+    with pytest.raises(ConfigError, match="only `customers` sources"):
+        load_config(write(tmp_path, '[[sources]]\nname = "p"\nformat = "customers"\npath = "p.csv"\n'))
+
+
+def test_missing_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(write(tmp_path, "[[sources]\n"))
