@@ -1,5 +1,5 @@
 # journey_mining: everything a fresh machine with Python 3.11 needs.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

@@ -14,7 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from prefect.schedules import Cron  # noqa: E402
+
 from flows.journey_flow import journey_run  # noqa: E402
+
+
+def schedule(cron: str, timezone: str) -> Cron:
+    return Cron(cron, timezone=timezone)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     journey_run.serve(
         name=args.name,
-        cron=args.cron,
+        schedules=[schedule(args.cron, args.timezone)],
         parameters={"config_path": str(Path(args.config).resolve())},
         tags=["journey_mining", "nightly"],
     )

@@ -18,8 +18,9 @@ from journey_mining.ingest import SourceCounts, SourcePlan
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)
-def plan_run(config_path: str | None) -> pipeline.RunContext:
-    return pipeline.prepare_run(load_config(config_path))
+def plan_run(config_path: str | None, output_base: str | None) -> pipeline.RunContext:
+    base = Path(output_base) if output_base else None
+    return pipeline.prepare_run(load_config(config_path, output_base=base))
 
 
 @task(name="ingest-source", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
@@ -45,9 +46,12 @@ def export(warehouse: str, parquet_dir: str) -> list[str]:
 
 
 @flow(name="journey-run", log_prints=True)
-def journey_run(config_path: str | None = None) -> dict:
-    """Ingest -> stitch/sessionize/stage -> marts -> publish -> export."""
-    ctx = plan_run(config_path)
+def journey_run(config_path: str | None = None, output_base: str | None = None) -> dict:
+    """Ingest -> stitch/sessionize/stage -> marts -> publish -> export.
+
+    ``output_base``: folder for the warehouse and export paths (default: the config's folder).
+    """
+    ctx = plan_run(config_path, output_base)
     try:
         futures = [ingest_source.submit(ctx, plan) for plan in ctx.plans]
         counts = [f.result() for f in futures]

@@ -6,7 +6,6 @@ import csv
 import gzip
 import json
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest

@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.path.insert(0, str(project_root()))
         from flows.journey_flow import journey_run
 
-        summary = journey_run(str(config.path))
+        summary = journey_run(str(config.path), str(config.output_base))
     secs = time.perf_counter() - started
     print(
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "

@@ -126,6 +126,7 @@ class TouchpointRule:
 @dataclass(frozen=True)
 class Config:
     path: Path | None  # the file it came from (None: built in code)
+    output_base: Path  # folder the warehouse/export paths are relative to
     warehouse_path: Path
     parquet_dir: Path
     report_path: Path
@@ -375,6 +376,7 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     touchpoints = _parse_touchpoints(_table(data.get("touchpoints", {}), "touchpoints"))
     return Config(
         path=path,
+        output_base=out,
         warehouse_path=_resolve(out, _str(wh.get("path", "out/journeys.duckdb"), "warehouse.path")),
         parquet_dir=_resolve(out, _str(ex.get("parquet_dir", "out/parquet"), "export.parquet_dir")),
         report_path=_resolve(out, _str(ex.get("report", "out/report.html"), "export.report")),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,7 +181,3 @@ def _safe(name: str) -> str:
     """A folder name for a source (names are free text in the config)."""
     keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     return f"{keep}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
-
-
-def eprint(msg: str) -> None:
-    print(msg, file=sys.stderr)

@@ -94,6 +94,7 @@ def plan_sources(config: Config) -> list[SourcePlan]:
 def new_connection(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")  # progress is ours to report, on stderr
     return con
 
 

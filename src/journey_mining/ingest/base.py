@@ -172,8 +172,3 @@ def canonical_projection(
                 props = "'{}'"
         exprs.append(f"({props})::VARCHAR as {ident(properties_name)}")
     return ",\n       ".join(exprs), params
-
-
-def relation_columns(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[str]:
-    """Column names of a query, without running it to completion."""
-    return [d[0] for d in con.execute(f"select * from ({sql}) limit 0", params or {}).description]
