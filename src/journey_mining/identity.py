@@ -1,0 +1,75 @@
+"""Identity stitching (CONTRACT.md section 4): which customer each event belongs to.
+
+Identifiers are typed: ``user_id``, ``anonymous_id``, ``email``. Two identifiers on one event
+or one profile row are linked (``int_identity_link_evidence``). The non-user identifiers
+form *clusters*: connected components of anonymous_id/email links, found in SQL by min-label
+propagation (``int_identity_labels_step``, repeated until no label changes). Then:
+
+- an event with a user_id belongs to that user;
+- otherwise its cluster decides: with no user_id seen on the cluster, an anonymous customer
+  ``'anon:' || left(md5(<smallest 'type:value' of the cluster>), 16)``; with one, that user;
+  with several (a shared device or inbox; the cluster is *ambiguous* and bridges nobody), the
+  user last seen on an event of the cluster before this one, else the first one after.
+
+So two different user_ids are never merged. ``customer_id`` is the user_id when there is one::
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> anonymous_customer_id(con, "anonymous_id:c1")
+    'anon:22154871a4702dca'
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .models import build_table
+
+__all__ = ["stitch_identities", "describe_customers", "anonymous_customer_id"]
+
+_LINK_MODELS = ("int_identity_link_evidence", "int_identity_nodes", "int_identity_edges")
+_CUSTOMER_MODELS = ("int_customer_identifiers", "int_customer_profiles", "int_customer_attributes")
+
+
+def anonymous_customer_id(con: duckdb.DuckDBPyConnection, cluster_key: str) -> str:
+    """The customer_id of an anonymous cluster whose smallest identifier is ``cluster_key``."""
+    return con.execute("select 'anon:' || left(md5(?), 16)", [cluster_key]).fetchone()[0]
+
+
+def propagate_labels(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> int:
+    """Label every identifier with the smallest identifier of its cluster; return the rounds.
+
+    Each round is one set-based SQL statement; labels only decrease, so it terminates, and
+    it stops at the first round that changes nothing.
+    """
+    build_table(con, "intermediate", "int_identity_labels_init", target="int_identity_labels", temp=temp)
+    rounds = 0
+    while True:
+        rounds += 1
+        build_table(
+            con, "intermediate", "int_identity_labels_step", target="int_identity_labels_next", temp=temp
+        )
+        changed = con.execute(
+            "select count(*) from int_identity_labels_next where is_changed"
+        ).fetchone()[0]
+        con.execute("drop table int_identity_labels")
+        con.execute("alter table int_identity_labels_next rename to int_identity_labels")
+        if not changed:
+            return rounds
+
+
+def stitch_identities(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> int:
+    """Build ``int_identity_clusters`` and ``int_event_customers`` from ``int_events`` and
+    ``int_profiles``; return the number of label-propagation rounds."""
+    for name in _LINK_MODELS:
+        build_table(con, "intermediate", name, temp=temp)
+    rounds = propagate_labels(con, temp=temp)
+    build_table(con, "intermediate", "int_identity_clusters", temp=temp)
+    build_table(con, "intermediate", "int_event_customers", temp=temp)
+    return rounds
+
+
+def describe_customers(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
+    """Build each customer's identifiers, its profile rows and merged attributes."""
+    for name in _CUSTOMER_MODELS:
+        build_table(con, "intermediate", name, temp=temp)

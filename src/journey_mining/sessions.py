@@ -1,0 +1,37 @@
+"""Sessions (CONTRACT.md section 4): consecutive events of one customer, across all
+channels, with no gap greater than ``sessions.timeout_minutes``.
+
+A gap of exactly the timeout stays in the session; a strictly greater one starts a new one.
+Gaps are compared in microseconds, so sub-second timestamps are exact. ``session_id`` is
+``md5`` of the JSON array ``[customer_id, source, event_id]`` of the session's first event:
+it depends only on the data, never on the order rows were loaded in. The SQL model is
+``sql/intermediate/int_event_sessions.sql``::
+
+    >>> timeout_seconds(30)
+    1800.0
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .models import build_table
+
+__all__ = ["sessionize", "timeout_seconds"]
+
+
+def timeout_seconds(timeout_minutes: float) -> float:
+    """The session timeout in seconds, as bound to ``$timeout_seconds``."""
+    return float(timeout_minutes) * 60.0
+
+
+def sessionize(con: duckdb.DuckDBPyConnection, timeout_minutes: float, *, temp: bool = True) -> None:
+    """Build ``int_event_sessions`` (event_key, customer_id, event_index, session_index,
+    session_id) from ``int_events`` and ``int_event_customers``."""
+    build_table(
+        con,
+        "intermediate",
+        "int_event_sessions",
+        {"timeout_seconds": timeout_seconds(timeout_minutes)},
+        temp=temp,
+    )
