@@ -34,8 +34,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from ..config import SourceConfig
 from ..errors import SourceError
 from ..schema import PROFILE_COLUMNS, READER_COLUMNS
@@ -49,7 +47,6 @@ __all__ = [
     "list_files",
     "literal",
     "is_utf8",
-    "lines_sql",
     "temp_name",
 ]
 
@@ -96,18 +93,6 @@ def is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("-", "").replace("_", "") == "utf8"
 
 
-def lines_sql(encoding: str = "utf-8") -> tuple[str, dict[str, object]]:
-    """SQL (with parameter ``$f``, the file) for ``(line, raw)``: one row per physical line,
-    blank lines as NULL, .gz decompressed by DuckDB. Returns the SQL and its extra params."""
-    enc_arg, params = ("", {}) if is_utf8(encoding) else (", encoding=$encoding", {"encoding": encoding})
-    sql = (
-        "select row_number() over () as line, raw from read_csv($f, header=false, "
-        f"columns={{'raw': 'VARCHAR'}}, delim={literal(_LINE_DELIM)}, quote='', escape='', "
-        f"auto_detect=false, strict_mode=false{enc_arg})"
-    )
-    return sql, params
-
-
 def canonical_projection(
     source: SourceConfig,
     fields: Iterable[str],
@@ -138,7 +123,7 @@ def canonical_projection(
     for col in output:
         if col == properties_name:
             continue
-        expr = "NULL"
+        expr = "NULL::VARCHAR"
         if col in source.columns:
             src = source.columns[col]
             if src not in field_set:
