@@ -17,6 +17,12 @@ from journey_mining.export import export_parquet
 from journey_mining.ingest import SourceCounts, SourcePlan
 
 
+def _progress(msg: str) -> None:
+    """Progress for the person at the terminal (stderr) and for the Prefect UI (logs)."""
+    pipeline.stderr_progress(msg)
+    get_run_logger().info(msg)
+
+
 @task(name="plan-run", cache_policy=NO_CACHE)
 def plan_run(config_path: str | None, output_base: str | None) -> pipeline.RunContext:
     base = Path(output_base) if output_base else None
@@ -26,23 +32,19 @@ def plan_run(config_path: str | None, output_base: str | None) -> pipeline.RunCo
 @task(name="ingest-source", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
       task_run_name="ingest-{plan.source.name}")
 def ingest_source(ctx: pipeline.RunContext, plan: SourcePlan) -> SourceCounts:
-    counts = pipeline.ingest_one(ctx, plan)
-    get_run_logger().info(
-        "%s: %d read = %d loaded + %d quarantined + %d duplicate (%.1f s)",
-        counts.source, counts.rows_read, counts.rows_loaded, counts.rows_quarantined,
-        counts.rows_duplicate, counts.seconds,
-    )
-    return counts
+    return pipeline.ingest_one(ctx, plan, progress=_progress)
 
 
 @task(name="build-warehouse", cache_policy=NO_CACHE)
 def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> str:
-    return str(pipeline.build_warehouse(ctx, counts))
+    return str(pipeline.build_warehouse(ctx, counts, progress=_progress))
 
 
 @task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def export(warehouse: str, parquet_dir: str) -> list[str]:
-    return export_parquet(Path(warehouse), Path(parquet_dir))
+    tables = export_parquet(Path(warehouse), Path(parquet_dir))
+    _progress(f"exported {len(tables)} tables to {parquet_dir}")
+    return tables
 
 
 @flow(name="journey-run", log_prints=True)

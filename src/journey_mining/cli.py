@@ -35,10 +35,6 @@ def _fmt(n: int | None) -> str:
     return "-" if n is None else f"{n:,}"
 
 
-def _progress(msg: str) -> None:
-    print(f"  {msg}", file=sys.stderr, flush=True)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from .ingest import plan_sources
 
@@ -48,9 +44,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"journey run: config {where}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     if args.no_prefect:
-        from .pipeline import run_pipeline
+        from .pipeline import run_pipeline, stderr_progress
 
-        summary = run_pipeline(config, progress=_progress).summary
+        summary = run_pipeline(config, progress=stderr_progress).summary
     else:
         _prefect_env()
         sys.path.insert(0, str(project_root()))
@@ -87,14 +83,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .generate import generate
+    from .generate import generate_from_args
 
     started = time.perf_counter()
-    counts = generate(
-        Path(args.out), customers=args.customers, seed=args.seed, days=args.days, fmt=args.format
-    )
+    counts = generate_from_args(args)
     total = sum(v for v in counts.values() if isinstance(v, int))
-    print(f"wrote {_fmt(total)} rows to {args.out} in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {_fmt(total)} records to {args.out} in {time.perf_counter() - started:.1f} s")
     for name, n in counts.items():
         print(f"  {name}: {n}")
     return 0
@@ -111,12 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate the config and list the input files")
     c.add_argument("--config")
     c.set_defaults(func=cmd_check)
-    g = sub.add_parser("generate", help="write synthetic sample data")
-    g.add_argument("--customers", type=int, default=3000)
-    g.add_argument("--seed", type=int, default=7)
-    g.add_argument("--days", type=int, default=61)
-    g.add_argument("--out", default="data/generated")
-    g.add_argument("--format", choices=["sample", "bench"], default="sample")
+    g = sub.add_parser("generate", help="write synthetic sample data (any size, deterministic per seed)")
+    from .generate import add_generate_arguments
+
+    add_generate_arguments(g, default_out="data/generated")  # never the committed sample by default
     g.set_defaults(func=cmd_generate)
     return p
 

@@ -1444,7 +1444,9 @@ def _write_profiles(rng, w: dict, org: dict, out_dir: Path) -> dict:
 # =========================================================================== CLI helper
 
 
-def add_generate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_generate_arguments(
+    parser: argparse.ArgumentParser, default_out: str = "data/sample"
+) -> argparse.ArgumentParser:
     """Add ``--customers --seed --out --days --start --format`` (dest ``fmt``) to a parser.
 
     Use with :func:`generate_from_args`::
@@ -1457,8 +1459,8 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     parser.add_argument("--customers", type=int, default=3000, metavar="N",
                         help="number of people to simulate (default 3000; ~27 events each)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--out", type=Path, default=Path("data/sample"), metavar="DIR",
-                        help="output folder (default data/sample)")
+    parser.add_argument("--out", type=Path, default=Path(default_out), metavar="DIR",
+                        help=f"output folder (default {default_out})")
     parser.add_argument("--days", type=int, default=61, help="length of the period in days (default 61)")
     parser.add_argument("--start", default="2026-09-01", metavar="YYYY-MM-DD",
                         help="first day of the period, UTC (default 2026-09-01)")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +25,8 @@ from . import warehouse as wh
 from .config import Config
 from .export import export_parquet
 from .ingest import SourceCounts, SourcePlan, ingest_source, plan_sources
+
+Progress = Callable[[str], None]
 
 __all__ = ["RunContext", "RunResult", "prepare_run", "ingest_all", "build_warehouse", "run_pipeline", "file_fingerprints"]
 
@@ -63,21 +67,26 @@ def prepare_run(config: Config) -> RunContext:
     return RunContext(config, run_id, now, plans, scratch)
 
 
-def ingest_one(ctx: RunContext, plan: SourcePlan) -> SourceCounts:
-    return ingest_source(plan, ctx.scratch / _safe(plan.source.name))
+def stderr_progress(msg: str) -> None:
+    """The default progress reporter: one indented line on stderr (stdout stays for results)."""
+    # sys.stderr.write, not print: a Prefect flow with log_prints turns prints into logs
+    sys.stderr.write(f"  {msg}\n")
+    sys.stderr.flush()
 
 
-def ingest_all(ctx: RunContext, progress: Callable[[str], None] | None = None) -> list[SourceCounts]:
-    out = []
-    for plan in ctx.plans:
-        counts = ingest_one(ctx, plan)
-        if progress:
-            progress(
-                f"ingested {counts.source}: {counts.rows_read} rows read, {counts.rows_loaded} loaded, "
-                f"{counts.rows_quarantined} quarantined, {counts.rows_duplicate} duplicate"
-            )
-        out.append(counts)
-    return out
+def ingest_one(ctx: RunContext, plan: SourcePlan, progress: Progress | None = None) -> SourceCounts:
+    counts = ingest_source(plan, ctx.scratch / _safe(plan.source.name))
+    if progress:
+        progress(
+            f"ingested {counts.source} ({counts.files} file(s), {counts.seconds:.1f} s): "
+            f"{counts.rows_read:,} rows read = {counts.rows_loaded:,} loaded + "
+            f"{counts.rows_quarantined:,} quarantined + {counts.rows_duplicate:,} duplicate"
+        )
+    return counts
+
+
+def ingest_all(ctx: RunContext, progress: Progress | None = None) -> list[SourceCounts]:
+    return [ingest_one(ctx, plan, progress) for plan in ctx.plans]
 
 
 def file_fingerprints(plans: list[SourcePlan]) -> list[dict]:
@@ -102,7 +111,7 @@ def file_fingerprints(plans: list[SourcePlan]) -> list[dict]:
     return rows
 
 
-def build_warehouse(ctx: RunContext, counts: list[SourceCounts]) -> Path:
+def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progress | None = None) -> Path:
     """Build the complete warehouse in a side file and publish it; returns its path."""
     from .inference import build_journeys  # heavy SQL lives there
 
@@ -112,12 +121,17 @@ def build_warehouse(ctx: RunContext, counts: list[SourceCounts]) -> Path:
         event_sources = [_safe(s.name) for s in config.event_sources]
         profile_sources = [_safe(s.name) for s in config.profile_sources]
         wh.load_staged(con, ctx.scratch, event_sources, profile_sources)
+        started = time.perf_counter()
         build_journeys(con, config)
+        if progress:
+            progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
         wh.carry_history(con, config.warehouse_path, ctx.run_id, file_fingerprints(ctx.plans))
         for t in ("stg_events", "stg_profiles", "stg_quarantine"):
             con.execute(f"drop table if exists {t}")
         wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
         wh.publish(con, build, config.warehouse_path)
+        if progress:
+            progress(f"published {config.warehouse_path}")
     except BaseException:
         try:
             con.close()
@@ -167,8 +181,10 @@ def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) 
     ctx = prepare_run(config)
     try:
         counts = ingest_all(ctx, progress)
-        build_warehouse(ctx, counts)
+        build_warehouse(ctx, counts, progress)
         export_parquet(config.warehouse_path, config.parquet_dir)
+        if progress:
+            progress(f"exported Parquet to {config.parquet_dir}")
     except BaseException as e:
         record_failure(ctx, e)
         raise
