@@ -68,9 +68,11 @@ validated as (
 content_keyed as (
     select
         *,
-        md5(to_json([event_type, occurred_at, user_id, anonymous_id, email, url, referrer,
-                     utm_source, utm_medium, utm_campaign, campaign, touchpoint, revenue,
-                     score, text, properties])::varchar) as content_hash
+        case when nullif(trim(event_id), '') is null then
+            md5(to_json([event_type, occurred_at, user_id, anonymous_id, email, url, referrer,
+                         utm_source, utm_medium, utm_campaign, campaign, touchpoint, revenue,
+                         score, text, properties])::varchar)
+        end as content_hash
     from validated
 ),
 
