@@ -70,10 +70,6 @@ def main(argv: list[str] | None = None) -> None:
         def inference():
             con = new_connection()
             con.execute("create table stg_events as select * from read_parquet($f)", {"f": str(work / "scratch" / "events.parquet")})
-            con.execute(
-                "create table stg_profiles (source VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, email VARCHAR, "
-                "attributes JSON, source_file VARCHAR, source_line BIGINT)"
-            )
             t = time.perf_counter()
             build_journeys(con, cfg)
             s = time.perf_counter() - t

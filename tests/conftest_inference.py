@@ -15,18 +15,10 @@ import pandas as pd
 
 from journey_mining.config import Config, parse_config
 from journey_mining.inference import build_journeys
-from journey_mining.schema import CANONICAL_COLUMNS
+from journey_mining.schema import STG_EVENT_COLUMNS, STG_PROFILE_COLUMNS
 
-STG_EVENTS = {**CANONICAL_COLUMNS, "source_file": "VARCHAR", "source_line": "BIGINT"}
-STG_PROFILES = {
-    "source": "VARCHAR",
-    "user_id": "VARCHAR",
-    "anonymous_id": "VARCHAR",
-    "email": "VARCHAR",
-    "attributes": "JSON",
-    "source_file": "VARCHAR",
-    "source_line": "BIGINT",
-}
+STG_EVENTS = STG_EVENT_COLUMNS
+STG_PROFILES = STG_PROFILE_COLUMNS
 TABLES = ("events", "sessions", "customers", "identity_links")
 DEFAULT_RULES = [
     {"stage": "purchase", "event_type": ["purchase", "order_completed"]},

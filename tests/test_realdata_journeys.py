@@ -16,7 +16,6 @@ from journey_mining.config import SourceConfig, SourceOptions, parse_config
 from journey_mining.inference import build_journeys
 from journey_mining.ingest import SourcePlan, ingest_source, new_connection
 
-from .conftest_inference import STG_PROFILES
 from .helpers import REALDATA
 
 RULES = [
@@ -45,7 +44,6 @@ def build(events_parquet: Path, order_by: str):
     config = parse_config({"sources": [{"name": "taobao", "path": "x"}], "stages": {"rules": RULES}}, Path("."))
     con = new_connection()
     con.execute(f"create table stg_events as select * from read_parquet($p) order by {order_by}", {"p": str(events_parquet)})
-    con.execute("create table stg_profiles (" + ", ".join(f"{c} {t}" for c, t in STG_PROFILES.items()) + ")")
     build_journeys(con, config)
     return con
 

@@ -25,7 +25,7 @@ import duckdb
 from .config import Config
 from .identity import describe_customers, stitch_identities
 from .models import build_table
-from .schema import CANONICAL_COLUMNS
+from .schema import STG_EVENT_COLUMNS, STG_PROFILE_COLUMNS
 from .sessions import sessionize
 from .stages import assign_stages, load_stage_rules
 from .touchpoints import assign_touchpoints, load_touchpoint_rules
@@ -55,18 +55,6 @@ INTERMEDIATE_TABLES = (
     "int_customer_attributes",
 )
 
-_STG_EVENTS_EXTRA = {"source_file": "VARCHAR", "source_line": "BIGINT"}
-_STG_PROFILES = {
-    "source": "VARCHAR",
-    "user_id": "VARCHAR",
-    "anonymous_id": "VARCHAR",
-    "email": "VARCHAR",
-    "attributes": "JSON",
-    "source_file": "VARCHAR",
-    "source_line": "BIGINT",
-}
-
-
 def _columns_sql(columns: dict[str, str]) -> str:
     return ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
 
@@ -83,10 +71,10 @@ def create_empty_inputs(con: duckdb.DuckDBPyConnection, *, events: bool = True) 
     """Create empty ``stg_profiles`` (and, with ``events``, ``stg_events``) temp tables where
     they are missing."""
     if events and not _table_exists(con, "stg_events"):
-        columns = _columns_sql({**CANONICAL_COLUMNS, **_STG_EVENTS_EXTRA})
+        columns = _columns_sql(STG_EVENT_COLUMNS)
         con.execute(f"create temp table stg_events ({columns})")
     if not _table_exists(con, "stg_profiles"):
-        con.execute(f"create temp table stg_profiles ({_columns_sql(_STG_PROFILES)})")
+        con.execute(f"create temp table stg_profiles ({_columns_sql(STG_PROFILE_COLUMNS)})")
 
 
 def build_journeys(

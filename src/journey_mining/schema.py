@@ -8,6 +8,8 @@ __all__ = [
     "NUMERIC_COLUMNS",
     "IDENTIFIER_COLUMNS",
     "PROFILE_COLUMNS",
+    "STG_EVENT_COLUMNS",
+    "STG_PROFILE_COLUMNS",
     "FORMATS",
     "READER_COLUMNS",
 ]
@@ -45,5 +47,17 @@ READER_COLUMNS = tuple(c for c in CANONICAL_COLUMNS if c not in ("source", "chan
 
 # A `customers` source yields profiles, not events.
 PROFILE_COLUMNS = ("user_id", "anonymous_id", "email", "attributes")
+
+# The staged tables the ingest leaves for the journey models (name -> DuckDB type).
+STG_EVENT_COLUMNS: dict[str, str] = {**CANONICAL_COLUMNS, "source_file": "VARCHAR", "source_line": "BIGINT"}
+STG_PROFILE_COLUMNS: dict[str, str] = {
+    "source": "VARCHAR",
+    "user_id": "VARCHAR",
+    "anonymous_id": "VARCHAR",
+    "email": "VARCHAR",
+    "attributes": "JSON",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+}
 
 FORMATS = ("events", "segment", "sendgrid", "zendesk", "xes", "customers")

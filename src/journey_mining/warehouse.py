@@ -75,16 +75,11 @@ def load_staged(con: duckdb.DuckDBPyConnection, scratch: Path, source_names: lis
         "order by source, event_id",
         {"f": ev},
     )
-    if profile_names:
+    if profile_names:  # without profile sources the journey models see no profiles
         con.execute(
             "create or replace table stg_profiles as select * from read_parquet($f, union_by_name=true) "
             "order by source, source_file, source_line",
             {"f": files(profile_names, "profiles")},
-        )
-    else:
-        con.execute(
-            "create or replace table stg_profiles (source VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, "
-            "email VARCHAR, attributes JSON, source_file VARCHAR, source_line BIGINT)"
         )
     con.execute(
         "create or replace table stg_quarantine as select * from read_parquet($f, union_by_name=true)",

@@ -14,21 +14,11 @@ import duckdb
 
 from ..config import SourceConfig
 from ..schema import PROFILE_COLUMNS
-from .base import ReaderOutput, canonical_projection, temp_name
-from .files import read_records
+from .base import ReaderOutput
+from .files import read_mapped
 
 __all__ = ["read"]
 
 
 def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> ReaderOutput:
-    rec = read_records(con, source, file)
-    select_list, params = canonical_projection(
-        source, rec.fields, output=PROFILE_COLUMNS, properties_name="attributes"
-    )
-    out = temp_name("profiles")
-    con.execute(
-        f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
-        params,
-    )
-    con.execute(f"drop table {rec.table}")
-    return ReaderOutput(out, rec.position_kind)
+    return read_mapped(con, source, file, output=PROFILE_COLUMNS, properties_name="attributes")

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from ..config import SourceConfig
-from .base import ReaderOutput, canonical_projection, temp_name
-from .files import read_records
+from .base import ReaderOutput
+from .files import read_mapped
 
 __all__ = ["read", "DEFAULT_TIMESTAMP_FORMAT"]
 
@@ -21,12 +21,4 @@ DEFAULT_TIMESTAMP_FORMAT = "iso"
 
 
 def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> ReaderOutput:
-    rec = read_records(con, source, file)
-    select_list, params = canonical_projection(source, rec.fields)
-    out = temp_name("events")
-    con.execute(
-        f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
-        params,
-    )
-    con.execute(f"drop table {rec.table}")
-    return ReaderOutput(out, rec.position_kind)
+    return read_mapped(con, source, file)

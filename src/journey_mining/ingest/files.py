@@ -19,10 +19,11 @@ import duckdb
 
 from ..config import SourceConfig
 from ..errors import SourceError
-from .base import ident, is_utf8, temp_name
+from ..schema import READER_COLUMNS
+from .base import ReaderOutput, canonical_projection, ident, is_utf8, temp_name
 from .jsonutil import json_text_sql, read_json_values, read_text_lines, unique_fields
 
-__all__ = ["Records", "file_kind", "read_records"]
+__all__ = ["Records", "file_kind", "read_records", "read_mapped"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,27 @@ def read_records(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Pat
     if kind == "parquet":
         return _read_parquet(con, file)
     return _read_json(con, source, file)
+
+
+def read_mapped(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    file: Path,
+    *,
+    output: tuple[str, ...] = READER_COLUMNS,
+    properties_name: str = "properties",
+) -> ReaderOutput:
+    """:func:`read_records`, then the source's column mapping: the whole of a reader for a
+    format whose files already hold one record per row (``events``, ``customers``)."""
+    rec = read_records(con, source, file)
+    select_list, params = canonical_projection(source, rec.fields, output=output, properties_name=properties_name)
+    out = temp_name(properties_name)
+    con.execute(
+        f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
+        params,
+    )
+    con.execute(f"drop table {rec.table}")
+    return ReaderOutput(out, rec.position_kind)
 
 
 # --------------------------------------------------------------------------- CSV
