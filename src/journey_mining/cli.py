@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from .config import load_config, project_root
-from .errors import JourneyError
+from .errors import JourneyError, one_line
 
 __all__ = ["main"]
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 - one readable line unless --debug
         if args.debug:
             raise
-        print(f"error: {type(e).__name__}: {' '.join(str(e).split())[:500]} (rerun with --debug for details)", file=sys.stderr)
+        print(f"error: {type(e).__name__}: {one_line(e, 500)} (rerun with --debug for details)", file=sys.stderr)
         return 1
 
 

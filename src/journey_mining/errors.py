@@ -4,7 +4,7 @@ Every error a user can cause (bad config, missing file, unusable source) is a
 :class:`JourneyError`; the CLI prints its message as one line and exits non-zero.
 """
 
-__all__ = ["JourneyError", "ConfigError", "SourceError"]
+__all__ = ["JourneyError", "ConfigError", "SourceError", "one_line"]
 
 
 class JourneyError(Exception):
@@ -17,3 +17,8 @@ class ConfigError(JourneyError):
 
 class SourceError(JourneyError):
     """A source cannot be used at all (no files match, unknown format, unreadable file)."""
+
+
+def one_line(e: BaseException | str, limit: int = 300) -> str:
+    """An error message folded to one line of at most ``limit`` characters."""
+    return " ".join(str(e).split())[:limit]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import one_line
 from .ingest import SourceCounts, new_connection
 
 __all__ = [
@@ -107,7 +108,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         try:
             con.execute("attach $p as prev (read_only)", {"p": str(warehouse)})
         except duckdb.Error as e:
-            raise RuntimeError(f"cannot read the published warehouse {warehouse}: {' '.join(str(e).split())[:200]}") from None
+            raise RuntimeError(f"cannot read the published warehouse {warehouse}: {one_line(e, 200)}") from None
         tables = {r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()}
         if "runs" in tables:
             con.execute("insert into runs by name select * from prev.runs")

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ..config import Config, SourceConfig
-from ..errors import SourceError
+from ..errors import SourceError, one_line
 from ..models import build_table
 from .base import EVENT_COLUMNS, PROFILE_OUT_COLUMNS, ReaderOutput, ident, list_files
 
@@ -127,7 +127,7 @@ def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
         except SourceError:
             raise
         except (duckdb.Error, OSError, UnicodeError) as e:
-            raise SourceError(f"source {source.name!r}: cannot read {file}: {' '.join(str(e).split())[:300]}") from None
+            raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
         con.execute(
             f"insert into _src_raw select {col_list}, $kind from {out.relation}",
             {"kind": out.position_kind},

@@ -46,6 +46,7 @@ __all__ = [
     "ident",
     "list_files",
     "literal",
+    "projected_fields",
     "is_utf8",
     "temp_name",
 ]
@@ -93,6 +94,29 @@ def is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("-", "").replace("_", "") == "utf8"
 
 
+def projected_fields(
+    source: SourceConfig,
+    fields: Iterable[str],
+    defaults: Mapping[str, str] | None = None,
+    consumed: Iterable[str] = (),
+    output: tuple[str, ...] = READER_COLUMNS,
+    properties_name: str = "properties",
+) -> set[str]:
+    """The fields of a file that :func:`canonical_projection` maps to canonical columns
+    (plus ``consumed``): everything else belongs in ``properties``."""
+    field_set = set(fields)
+    defaults = defaults or {}
+    used = set(consumed)
+    for col in output:
+        if col == properties_name:
+            continue
+        if col in source.columns:
+            used.add(source.columns[col])
+        elif col not in defaults and col in field_set:
+            used.add(col)
+    return used
+
+
 def canonical_projection(
     source: SourceConfig,
     fields: Iterable[str],
@@ -117,7 +141,6 @@ def canonical_projection(
     fields = list(fields)
     field_set = set(fields)
     defaults = dict(defaults or {})
-    used: set[str] = set(consumed)
     exprs: list[str] = []
     params: dict[str, object] = {}
     for col in output:
@@ -132,12 +155,10 @@ def canonical_projection(
                     f"(it has: {', '.join(fields[:20])}{', ...' if len(fields) > 20 else ''})"
                 )
             expr = f"{ident(src)}::VARCHAR"
-            used.add(src)
         elif col in defaults:
             expr = f"({defaults[col]})::VARCHAR"
         elif col in field_set:
             expr = f"{ident(col)}::VARCHAR"
-            used.add(col)
         if col in source.constants:
             pname = f"const_{col}"
             params[pname] = str(source.constants[col])
@@ -147,6 +168,7 @@ def canonical_projection(
         if extra_properties_sql is not None:
             props = extra_properties_sql
         else:
+            used = projected_fields(source, fields, defaults, consumed, output, properties_name)
             rest = [f for f in fields if f not in used]
             if rest:
                 # json_object of the leftover fields, nulls and empty strings dropped.

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ..config import SourceConfig
-from ..errors import SourceError
+from ..errors import SourceError, one_line
 from ..schema import READER_COLUMNS
 from .base import ReaderOutput, canonical_projection, ident, is_utf8, temp_name
 from .jsonutil import json_text_sql, read_json_values, read_text_lines, unique_fields
@@ -108,7 +108,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) 
             params,
         )
     except duckdb.Error as e:
-        raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {_one_line(e)}") from None
+        raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {one_line(e)}") from None
     fields = tuple(d[0] for d in con.execute(f"select * from {parsed} limit 0").description[1:])
     lines = read_text_lines(con, file, source.options.encoding)
     header_lines = 1 if source.options.header else 0
@@ -191,7 +191,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     try:
         desc = con.execute("select * from read_parquet($f) limit 0", {"f": str(file)}).description
     except duckdb.Error as e:
-        raise SourceError(f"cannot read {file} as Parquet: {_one_line(e)}") from None
+        raise SourceError(f"cannot read {file} as Parquet: {one_line(e)}") from None
     fields = tuple(d[0] for d in desc)
     cols = ", ".join(f"{ident(f)}::VARCHAR as {ident(f)}" for f in fields)
     raw = "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
@@ -201,7 +201,3 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
         {"f": str(file)},
     )
     return Records(out, fields, "record")
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split())[:300]

@@ -32,15 +32,13 @@ from pathlib import Path
 
 import duckdb
 
-from ..config import SourceConfig
-from ..schema import READER_COLUMNS
+from ..errors import one_line
 from .base import _LINE_DELIM, EVENT_COLUMNS, ident, is_utf8, literal, temp_name
 
 __all__ = [
     "INTERNAL_PREFIX",
     "create_event_table",
     "JsonValues",
-    "one_line",
     "jptr",
     "json_text_sql",
     "path_fields",
@@ -49,7 +47,6 @@ __all__ = [
     "remove_keys_sql",
     "snake_sql",
     "unique_fields",
-    "used_fields",
 ]
 
 INTERNAL_PREFIX = "_jm_"
@@ -85,10 +82,6 @@ def create_event_table(
     )
 
 
-def one_line(e: BaseException | str, limit: int = 300) -> str:
-    return " ".join(str(e).split())[:limit]
-
-
 def jptr(*keys: str) -> str:
     """A SQL literal holding the JSON pointer (RFC 6901) to ``keys``; works for any key."""
     return literal("/" + "/".join(k.replace("~", "~0").replace("/", "~1") for k in keys))
@@ -117,27 +110,6 @@ def remove_keys_sql(json_expr: str, keys: Iterable[str]) -> str:
         f"case when json_type({json_expr}) = 'OBJECT' then "
         f"json_merge_patch(json_merge_patch('{{}}', {json_expr}), {literal(patch)})::VARCHAR end"
     )
-
-
-def used_fields(
-    source: SourceConfig,
-    fields: Iterable[str],
-    defaults: Mapping[str, str],
-    consumed: Iterable[str] = (),
-    output: Sequence[str] = READER_COLUMNS,
-) -> set[str]:
-    """The fields :func:`~journey_mining.ingest.base.canonical_projection` reads for the
-    canonical columns (so a reader building its own ``properties`` can leave them out)."""
-    field_set = set(fields)
-    used = set(consumed)
-    for col in output:
-        if col == "properties":
-            continue
-        if col in source.columns:
-            used.add(source.columns[col])
-        elif col not in defaults and col in field_set:
-            used.add(col)
-    return used
 
 
 def path_fields(

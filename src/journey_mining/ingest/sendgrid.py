@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from ..config import SourceConfig
-from .base import ReaderOutput, canonical_projection, ident, temp_name
+from .base import ReaderOutput, canonical_projection, ident, projected_fields, temp_name
 from .jsonutil import (
     create_event_table,
     jptr,
@@ -47,7 +47,6 @@ from .jsonutil import (
     remove_keys_sql,
     snake_sql,
     unique_fields,
-    used_fields,
 )
 
 __all__ = ["read", "DEFAULT_TIMESTAMP_FORMAT"]
@@ -106,7 +105,7 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
     )
     fields = unique_fields(".".join(p) for p in path_fields(con, v, _J, 1, "_jm_error is null"))
     cols = "".join(f", {json_text_sql(_J, (f,))} as {ident(f)}" for f in fields)
-    used = used_fields(source, fields, _DEFAULTS, _CONSUMED)
+    used = projected_fields(source, fields, _DEFAULTS, _CONSUMED)
     select, params = canonical_projection(
         source, fields, _DEFAULTS, extra_properties_sql=remove_keys_sql(_J, sorted(used))
     )

@@ -53,8 +53,9 @@ import duckdb
 import pyarrow as pa
 
 from ..config import SourceConfig
-from .base import ReaderOutput, canonical_projection, ident, literal, temp_name
-from .jsonutil import create_event_table, one_line, remove_keys_sql, unique_fields, used_fields
+from ..errors import one_line
+from .base import ReaderOutput, canonical_projection, ident, literal, projected_fields, temp_name
+from .jsonutil import create_event_table, remove_keys_sql, unique_fields
 
 __all__ = ["read", "DEFAULT_TIMESTAMP_FORMAT"]
 
@@ -252,7 +253,7 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
     cols = "".join(f", _jm_s[{literal(k)}] as {ident(k)}" for k in struct_keys)
     defaults = {c: ident(k) for c, k in defaults_used.items() if k in struct_keys}
     consumed = set(defaults_used.values())
-    used = used_fields(source, fields, defaults, consumed)
+    used = projected_fields(source, fields, defaults, consumed)
     props = remove_keys_sql("_jm_j", sorted(used))
     select, params = canonical_projection(source, fields, defaults, extra_properties_sql=props)
     create_event_table(
