@@ -36,8 +36,8 @@ def ingest_source(ctx: pipeline.RunContext, plan: SourcePlan) -> SourceCounts:
 
 
 @task(name="build-warehouse", cache_policy=NO_CACHE)
-def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> str:
-    return str(pipeline.build_warehouse(ctx, counts, progress=_progress))
+def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> dict:
+    return pipeline.build_warehouse(ctx, counts, progress=_progress)
 
 
 @task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -57,14 +57,14 @@ def journey_run(config_path: str | None = None, output_base: str | None = None) 
     try:
         futures = [ingest_source.submit(ctx, plan) for plan in ctx.plans]
         counts = [f.result() for f in futures]
-        warehouse = build_warehouse(ctx, counts)
-        export(warehouse, str(ctx.config.parquet_dir))
+        run = build_warehouse(ctx, counts)
+        export(str(ctx.config.warehouse_path), str(ctx.config.parquet_dir))
     except BaseException as e:
         pipeline.record_failure(ctx, e)
         raise
     finally:
         pipeline.cleanup(ctx)
-    return pipeline.summarize(ctx, counts)
+    return pipeline.summarize(ctx, run)
 
 
 if __name__ == "__main__":

@@ -65,8 +65,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print(f"  warehouse: {summary['warehouse']}")
     print(f"  parquet:   {summary['parquet_dir']}")
-    if summary["quarantine"]:
-        print(f"  quarantine: {_fmt(summary['quarantine'])} rows (select * from quarantine)")
+    if summary["rows_quarantined"]:
+        print(f"  quarantine: {_fmt(summary['rows_quarantined'])} rows (select * from quarantine)")
     return 0
 
 

@@ -111,8 +111,9 @@ def file_fingerprints(plans: list[SourcePlan]) -> list[dict]:
     return rows
 
 
-def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progress | None = None) -> Path:
-    """Build the complete warehouse in a side file and publish it; returns its path."""
+def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progress | None = None) -> dict:
+    """Build the complete warehouse in a side file and publish it; returns this run's row
+    of the ``runs`` table."""
     from .inference import build_journeys  # heavy SQL lives there
 
     config = ctx.config
@@ -128,7 +129,7 @@ def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progr
         wh.carry_history(con, config.warehouse_path, ctx.run_id, file_fingerprints(ctx.plans))
         for t in ("stg_events", "stg_profiles", "stg_quarantine"):
             con.execute(f"drop table if exists {t}")
-        wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
         wh.publish(con, build, config.warehouse_path)
         if progress:
             progress(f"published {config.warehouse_path}")
@@ -140,7 +141,7 @@ def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progr
         build.unlink(missing_ok=True)
         build.with_name(build.name + ".wal").unlink(missing_ok=True)
         raise
-    return config.warehouse_path
+    return run
 
 
 def cleanup(ctx: RunContext) -> None:
@@ -154,25 +155,13 @@ def record_failure(ctx: RunContext, error: BaseException) -> None:
     )
 
 
-def summarize(ctx: RunContext, counts: list[SourceCounts]) -> dict:
-    from .ingest import new_connection
-
-    con = new_connection()
-    con.execute("attach $p as w (read_only)", {"p": str(ctx.config.warehouse_path)})
-    sizes = {
-        t: con.sql(f"select count(*) from w.{t}").fetchall()[0][0]
-        for t in ("events", "customers", "sessions", "quarantine")
-    }
-    con.close()
+def summarize(ctx: RunContext, run: dict) -> dict:
+    """What `journey run` prints: this run's ``runs`` row and where the outputs are."""
     return {
-        "run_id": ctx.run_id,
+        **{k: run[k] for k in ("run_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate",
+                               "events", "customers", "sessions")},
         "warehouse": str(ctx.config.warehouse_path),
         "parquet_dir": str(ctx.config.parquet_dir),
-        "rows_read": sum(c.rows_read for c in counts),
-        "rows_loaded": sum(c.rows_loaded for c in counts),
-        "rows_quarantined": sum(c.rows_quarantined for c in counts),
-        "rows_duplicate": sum(c.rows_duplicate for c in counts),
-        **sizes,
     }
 
 
@@ -181,7 +170,7 @@ def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) 
     ctx = prepare_run(config)
     try:
         counts = ingest_all(ctx, progress)
-        build_warehouse(ctx, counts, progress)
+        run = build_warehouse(ctx, counts, progress)
         export_parquet(config.warehouse_path, config.parquet_dir)
         if progress:
             progress(f"exported Parquet to {config.parquet_dir}")
@@ -190,7 +179,7 @@ def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) 
         raise
     finally:
         cleanup(ctx)
-    return RunResult(ctx.run_id, config.warehouse_path, config.parquet_dir, counts, summarize(ctx, counts))
+    return RunResult(ctx.run_id, config.warehouse_path, config.parquet_dir, counts, summarize(ctx, run))
 
 
 def _safe(name: str) -> str:

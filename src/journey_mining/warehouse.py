@@ -72,14 +72,12 @@ def load_staged(con: duckdb.DuckDBPyConnection, scratch: Path, source_names: lis
 
     ev = files(source_names, "events")
     con.execute(
-        "create or replace table stg_events as select * from read_parquet($f, union_by_name=true) "
-        "order by source, event_id",
+        "create or replace table stg_events as select * from read_parquet($f, union_by_name=true)",
         {"f": ev},
     )
     if profile_names:  # without profile sources the journey models see no profiles
         con.execute(
-            "create or replace table stg_profiles as select * from read_parquet($f, union_by_name=true) "
-            "order by source, source_file, source_line",
+            "create or replace table stg_profiles as select * from read_parquet($f, union_by_name=true)",
             {"f": files(profile_names, "profiles")},
         )
     con.execute(

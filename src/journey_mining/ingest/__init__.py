@@ -158,8 +158,7 @@ def ingest_source(plan: SourcePlan, out_dir: Path) -> SourceCounts:
         drop = "status, reason, position_kind, raw"
         _write_parquet(
             con,
-            f"select * exclude ({drop}) from {staged} where status = 'loaded' "
-            f"order by source_file, source_line",
+            f"select * exclude ({drop}) from {staged} where status = 'loaded'",
             out_dir / f"{kind}.parquet",
         )
         _write_parquet(
