@@ -119,3 +119,35 @@ def test_missing_and_invalid_files(tmp_path):
         load_config(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_config(write(tmp_path, "[[sources]\n"))
+
+
+def test_metrics_and_report_settings_have_documented_defaults(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL))
+    m = cfg.metrics
+    assert (m.funnel_window_days, m.inactive_after_days, m.support_window_hours) == (None, 30.0, 72.0)
+    assert (m.min_touchpoint_volume, m.top_n, cfg.report.persona) == (30, 50, "persona")
+    cfg = load_config(write(tmp_path, MINIMAL + """
+[funnel]
+window_days = 14
+[metrics]
+inactive_after_days = 7.5
+min_touchpoint_volume = 5
+[report]
+persona = "segment"
+"""))
+    assert (cfg.metrics.funnel_window_days, cfg.metrics.inactive_after_days) == (14.0, 7.5)
+    assert (cfg.metrics.min_touchpoint_volume, cfg.report.persona) == (5, "segment")
+
+
+@pytest.mark.parametrize("section, value, fragment", [
+    ("funnel", "window_days = 0", "funnel.window_days"),
+    ("funnel", "window_days = nan", "funnel.window_days"),
+    ("metrics", "inactive_after_days = inf", "metrics.inactive_after_days"),
+    ("metrics", "min_touchpoint_volume = 2.5", "metrics.min_touchpoint_volume"),
+    ("metrics", "top_n = 0", "metrics.top_n"),
+    ("metrics", "unknown = 1", "unknown key 'unknown'"),
+    ("report", "persona = ''", "report.persona"),
+])
+def test_bad_metrics_settings_are_one_line_errors(tmp_path, section, value, fragment):
+    with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
+        load_config(write(tmp_path, MINIMAL + f"\n[{section}]\n{value}\n"))

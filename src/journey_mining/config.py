@@ -13,6 +13,7 @@ as text: stage rules are loaded into tables and compared as data, identifiers ar
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ __all__ = [
     "StageRule",
     "StagesConfig",
     "TouchpointRule",
+    "MetricsConfig",
+    "ReportConfig",
     "load_config",
     "project_root",
     "sample_config_path",
@@ -124,6 +127,37 @@ class TouchpointRule:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """``[funnel]`` and ``[metrics]``: the named thresholds behind the metrics marts
+    (documented in docs/metrics.md). Every threshold is a setting, never a literal in SQL."""
+
+    # [funnel] window_days: a customer counts at stage k+1 only when they reach it within
+    # this many days of first reaching stage k. None (the default): no window.
+    funnel_window_days: float | None = None
+    # [metrics] inactive_after_days: a journey that ended without converting counts as
+    # "gone quiet" when its last event is more than this many days before the latest event
+    # in the data (not the wall clock, so re-runs agree).
+    inactive_after_days: float = 30.0
+    # [metrics] support_window_hours: a support contact within this many hours after a
+    # touchpoint counts as following it (pain points).
+    support_window_hours: float = 72.0
+    # [metrics] min_touchpoint_volume: touchpoints reached by fewer sessions are not ranked
+    # as pain points (too little volume to judge).
+    min_touchpoint_volume: int = 30
+    # [metrics] top_n: how many rows the "most frequent" marts keep (variants, exit paths).
+    top_n: int = 50
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """``[report]``: the journey-map report."""
+
+    # the customer attribute (customers.attributes) the persona selector groups by; when
+    # no customer has it, the report shows one map for everyone.
+    persona: str = "persona"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None  # the file it came from (None: built in code)
     output_base: Path  # folder the warehouse/export paths are relative to
@@ -134,6 +168,8 @@ class Config:
     stages: StagesConfig
     sources: tuple[SourceConfig, ...]
     touchpoint_rules: tuple[TouchpointRule, ...] = ()
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
     @property
     def event_sources(self) -> tuple[SourceConfig, ...]:
@@ -348,10 +384,48 @@ def _parse_touchpoints(raw: dict) -> tuple[TouchpointRule, ...]:
     return tuple(out)
 
 
+def _positive(value: Any, where: str) -> float:
+    """A finite number greater than 0 (NaN and infinity are not)."""
+    n = _number(value, where)
+    if not math.isfinite(n) or n <= 0:
+        raise _fail(f"{where} must be a finite number greater than 0, got {value!r}")
+    return n
+
+
+def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
+    _check_keys(funnel, {"window_days"}, "funnel")
+    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n"}
+    _check_keys(metrics, keys, "metrics")
+    kw: dict[str, Any] = {}
+    if "window_days" in funnel:
+        kw["funnel_window_days"] = _positive(funnel["window_days"], "funnel.window_days")
+    for key in ("inactive_after_days", "support_window_hours"):
+        if key in metrics:
+            kw[key] = _positive(metrics[key], f"metrics.{key}")
+    for key in ("min_touchpoint_volume", "top_n"):
+        if key in metrics:
+            v = metrics[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise _fail(f"metrics.{key} must be a whole number of at least 1, got {v!r}")
+            kw[key] = v
+    return MetricsConfig(**kw)
+
+
+def _parse_report(raw: dict) -> ReportConfig:
+    _check_keys(raw, {"persona"}, "report")
+    if "persona" in raw:
+        return ReportConfig(persona=_str(raw["persona"], "report.persona"))
+    return ReportConfig()
+
+
 def parse_config(data: dict, base: Path, path: Path | None = None, output_base: Path | None = None) -> Config:
     """Validate a parsed TOML document. ``base`` resolves source paths; ``output_base``
     (default ``base``) resolves the warehouse and export paths."""
-    _check_keys(data, {"warehouse", "export", "sessions", "stages", "sources", "touchpoints"}, "config")
+    _check_keys(
+        data,
+        {"warehouse", "export", "sessions", "stages", "sources", "touchpoints", "funnel", "metrics", "report"},
+        "config",
+    )
     out = output_base or base
     wh = _table(data.get("warehouse", {}), "warehouse")
     _check_keys(wh, {"path"}, "warehouse")
@@ -384,6 +458,8 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
         stages=stages,
         sources=sources,
         touchpoint_rules=touchpoints,
+        metrics=_parse_metrics(_table(data.get("funnel", {}), "funnel"), _table(data.get("metrics", {}), "metrics")),
+        report=_parse_report(_table(data.get("report", {}), "report")),
     )
 
 
