@@ -7,7 +7,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: setup run test test-slow bench lint lock sample clean
+.PHONY: setup run test test-slow test-wheel bench lint lock sample clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
+# Build the wheel, install it into a fresh virtualenv and run it from empty folders (offline).
+test-wheel: $(STAMP)
+	$(BIN)/python -m pytest -q -m wheel
+
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
@@ -42,4 +46,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --extra dask --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .prefect out .pytest_cache
+	rm -rf $(VENV) .prefect out .pytest_cache build dist

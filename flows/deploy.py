@@ -1,6 +1,9 @@
 """Serve `journey-run` as a nightly Prefect deployment (kept apart from the flow code).
 
-    python flows/deploy.py --config /path/journey.toml --cron "0 3 * * *"
+    python -m journey_mining.flows.deploy --config /path/journey.toml --cron "0 3 * * *"
+
+(``python flows/deploy.py ...`` in a checkout does the same: ``flows/`` is installed as the
+``journey_mining.flows`` package.)
 
 Runs a long-lived process that schedules and executes the flow (``flow.serve``); point
 ``PREFECT_API_URL`` at your Prefect server to see runs in its UI.
@@ -9,14 +12,11 @@ Runs a long-lived process that schedules and executes the flow (``flow.serve``);
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from prefect.schedules import Cron
 
-from prefect.schedules import Cron  # noqa: E402
-
-from flows.journey_flow import journey_run  # noqa: E402
+from journey_mining.flows.journey_flow import journey_run
 
 
 def schedule(cron: str, timezone: str) -> Cron:

@@ -16,15 +16,28 @@ import sys
 import time
 from pathlib import Path
 
-from .config import load_config, project_root
+from .config import load_config
 from .errors import JourneyError, one_line
 
 __all__ = ["main"]
 
 
+def prefect_home() -> Path:
+    """Where the local Prefect (ephemeral server, its SQLite run history) keeps its state
+    unless ``PREFECT_HOME`` is set: ``$XDG_STATE_HOME/journey_mining/prefect``, by default
+    ``~/.local/state/journey_mining/prefect``. Kept apart from ``~/.prefect`` so a Prefect
+    installed for other work, of another version, shares no database with this one.
+
+    >>> prefect_home().parts[-2:]
+    ('journey_mining', 'prefect')
+    """
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "journey_mining" / "prefect"
+
+
 def _prefect_env() -> None:
     """Keep Prefect local and quiet unless the user configured it."""
-    os.environ.setdefault("PREFECT_HOME", str(project_root() / ".prefect"))
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
@@ -49,8 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = run_pipeline(config, progress=stderr_progress).summary
     else:
         _prefect_env()
-        sys.path.insert(0, str(project_root()))
-        from flows.journey_flow import journey_run
+        from journey_mining.flows.journey_flow import journey_run
 
         summary = journey_run(str(config.path), str(config.output_base))
     secs = time.perf_counter() - started

@@ -4,8 +4,8 @@ Everything is checked when the file loads, so a bad config stops a run before an
 written, with one line naming the key at fault::
 
     >>> cfg = load_config(sample_config_path())
-    >>> cfg.stages.order[0], cfg.sessions.timeout_minutes
-    ('awareness', 30)
+    >>> cfg.stages.order[0], cfg.timeout_minutes
+    ('awareness', 30.0)
 
 Paths in the file are relative to the file's folder. Values from the config never reach SQL
 as text: stage rules are loaded into tables and compared as data, identifiers are quoted.
@@ -13,6 +13,7 @@ as text: stage rules are loaded into tables and compared as data, identifiers ar
 
 from __future__ import annotations
 
+import importlib.resources
 import math
 import re
 import tomllib
@@ -34,7 +35,6 @@ __all__ = [
     "MetricsConfig",
     "ReportConfig",
     "load_config",
-    "project_root",
     "sample_config_path",
     "DEFAULT_STAGE_ORDER",
 ]
@@ -47,14 +47,16 @@ PROPERTIES_PREFIX = "properties."
 _PROPERTY_PATH = re.compile(r"^properties\.[A-Za-z0-9_$@:\-]+(\.[A-Za-z0-9_$@:\-]+)*$")
 
 
-def project_root() -> Path:
-    """The checkout this package runs from (``src/journey_mining`` -> repo root)."""
-    return Path(__file__).resolve().parents[2]
-
-
 def sample_config_path() -> Path:
-    """The bundled sample config over ``data/sample/``."""
-    return project_root() / "data" / "sample" / "journey.toml"
+    """The bundled sample config: ``data/sample/journey.toml`` in a checkout, shipped in the
+    wheel as package data of ``journey_mining.data`` (read via ``importlib.resources``).
+
+    >>> sample_config_path().name
+    'journey.toml'
+    >>> (sample_config_path().parent / "web").is_dir()
+    True
+    """
+    return Path(str(importlib.resources.files("journey_mining.data") / "sample" / "journey.toml"))
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,26 @@ a model is materialized; the SQL only says what it is::
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from .config import project_root
-
-__all__ = ["sql_dir", "model_sql", "build_table", "build_view", "model_params"]
+__all__ = ["sql_dir", "model_sql", "build_table", "model_params"]
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def sql_dir() -> Path:
-    return project_root() / "sql"
+    """The SQL models: ``sql/`` in a checkout, shipped in the wheel as package data of
+    ``journey_mining.sql`` (read via ``importlib.resources``).
+
+    >>> sorted(p.name for p in sql_dir().iterdir() if p.is_dir())
+    ['intermediate', 'marts', 'staging']
+    """
+    return Path(str(importlib.resources.files("journey_mining.sql")))
 
 
 @cache
@@ -62,16 +67,6 @@ def build_table(
     target = target or name
     kind = "temp table" if temp else "table"
     con.execute(f'create or replace {kind} "{target}" as\n{sql}', model_params(sql, params))
-    return target
-
-
-def build_view(con: duckdb.DuckDBPyConnection, layer: str, name: str, *, target: str | None = None) -> str:
-    """Materialize a parameterless model as a view."""
-    sql = model_sql(layer, name)
-    if _PARAM.search(_strip_comments(sql)):
-        raise ValueError(f"model {layer}/{name} takes parameters: build it as a table")
-    target = target or name
-    con.execute(f'create or replace view "{target}" as\n{sql}')
     return target
 
 
