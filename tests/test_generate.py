@@ -7,6 +7,7 @@ so a change to the generator that weakens a planted pain point fails here.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,7 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from journey_mining.config import load_config
+from journey_mining.config import load_config, sample_config_path
 from journey_mining.generate import (
     BAD_ROWS,
     CAMPAIGNS,
@@ -24,6 +25,7 @@ from journey_mining.generate import (
     TOPICS,
     WEB_COLUMNS,
     add_generate_arguments,
+    config_text,
     generate,
     generate_from_args,
 )
@@ -98,6 +100,24 @@ def test_same_seed_writes_byte_identical_files(small, tmp_path):
     assert _files(tmp_path) == _files(root)
 
 
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def test_small_seed_writes_the_recorded_bytes(tmp_path):
+    """Pinned output (recorded with the single-file generate.py before it became a package):
+    a change to any draw, its order or a writer changes this hash."""
+    counts = generate(tmp_path, customers=200, seed=5)
+    assert counts == {"web/events_2026-09.csv": 1202, "web/events_2026-10.csv": 1556,
+                      "email/sendgrid_2026-09.json": 691, "email/sendgrid_2026-10.json": 618,
+                      "support/zendesk_tickets.json": 45, "customers/profiles.csv": 158}
+    assert _digest(tmp_path) == "995d4332ceb31d9c6476cd31c65bca81c9ddc98efd0a47b45daeb3f60b719485"
+
+
 def test_other_seed_writes_other_data(small, tmp_path):
     root, _ = small
     generate(tmp_path, customers=400, seed=12)
@@ -109,10 +129,11 @@ def test_other_seed_writes_other_data(small, tmp_path):
 
 
 def test_committed_sample_is_what_generate_writes(sample):
+    """Every file, journey.toml included (the generator's one template is that file)."""
     if not (SAMPLE / "web").is_dir():
         pytest.skip("data/sample not generated")
-    ours = {k: v for k, v in _files(sample).items() if k not in ("journey.toml", "counts.json")}
-    committed = {k: v for k, v in _files(SAMPLE).items() if k != "journey.toml"}
+    ours = {k: v for k, v in _files(sample).items() if k != "counts.json"}
+    committed = _files(SAMPLE)
     assert ours.keys() == committed.keys()
     for name in ours:
         assert ours[name] == committed[name], f"data/sample/{name} is stale: run `make sample`"
@@ -422,6 +443,21 @@ def test_written_config_loads_and_is_kept(small, tmp_path):
     (tmp_path / "journey.toml").write_text("# mine\n")
     generate(tmp_path, customers=30, seed=1)
     assert (tmp_path / "journey.toml").read_text() == "# mine\n"
+
+
+def test_one_config_template_shared_with_the_sample(tmp_path):
+    """The generator writes the bundled data/sample/journey.toml itself (no copy to drift);
+    the bench config differs only in reading the web events as Parquet."""
+    committed = (SAMPLE / "journey.toml").read_text(encoding="utf-8")
+    assert sample_config_path() == SAMPLE / "journey.toml"
+    assert config_text("sample") == committed
+    bench = config_text("bench").splitlines()
+    diff = [(a, b) for a, b in zip(committed.splitlines(), bench, strict=True) if a != b]
+    assert diff == [('path = "web/*.csv"', 'path = "web/*.parquet"')]
+    generate(tmp_path / "s", customers=30, seed=1)
+    generate(tmp_path / "b", customers=30, seed=1, fmt="bench")
+    assert (tmp_path / "s" / "journey.toml").read_text(encoding="utf-8") == committed
+    assert (tmp_path / "b" / "journey.toml").read_text(encoding="utf-8") == config_text("bench")
 
 
 def test_committed_config_loads():
