@@ -63,11 +63,26 @@ def expected_files() -> set[str]:
     return out
 
 
+def _source_tree(dest: Path) -> Path:
+    """The checkout's files (tracked, and new ones not ignored) copied to ``dest``: the build
+    sees no stale ``build/`` folder (setuptools never empties it, so a removed module would
+    still ship) and leaves nothing behind in the checkout."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for rel in filter(None, listed.split("\0")):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    tree = _source_tree(tmp_path_factory.mktemp("source"))
     dist = tmp_path_factory.mktemp("dist")
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "--no-index", "-w", str(dist), str(ROOT)], cwd=dist)
+          "--no-index", "-w", str(dist), str(tree)], cwd=dist)
     wheels = list(dist.glob("journey_mining-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]

@@ -14,8 +14,7 @@ propagation (``int_identity_labels_step``, repeated until no label changes). The
 So two different user_ids are never merged. ``customer_id`` is the user_id when there is one::
 
     >>> import duckdb
-    >>> con = duckdb.connect()
-    >>> anonymous_customer_id(con, "anonymous_id:c1")
+    >>> duckdb.sql("select 'anon:' || left(md5('anonymous_id:c1'), 16)").fetchall()[0][0]
     'anon:22154871a4702dca'
 """
 
@@ -25,15 +24,10 @@ import duckdb
 
 from .models import build_table
 
-__all__ = ["stitch_identities", "describe_customers", "anonymous_customer_id"]
+__all__ = ["stitch_identities", "describe_customers"]
 
 _LINK_MODELS = ("int_identity_link_evidence", "int_identity_nodes", "int_identity_edges")
 _CUSTOMER_MODELS = ("int_customer_identifiers", "int_customer_profiles", "int_customer_attributes")
-
-
-def anonymous_customer_id(con: duckdb.DuckDBPyConnection, cluster_key: str) -> str:
-    """The customer_id of an anonymous cluster whose smallest identifier is ``cluster_key``."""
-    return con.execute("select 'anon:' || left(md5(?), 16)", [cluster_key]).fetchone()[0]
 
 
 def propagate_labels(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> int:

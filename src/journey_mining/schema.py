@@ -4,9 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "CANONICAL_COLUMNS",
-    "TEXT_COLUMNS",
     "NUMERIC_COLUMNS",
-    "IDENTIFIER_COLUMNS",
     "PROFILE_COLUMNS",
     "STG_EVENT_COLUMNS",
     "STG_PROFILE_COLUMNS",
@@ -37,8 +35,6 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "properties": "JSON",
 }
 NUMERIC_COLUMNS = ("revenue", "score")
-TEXT_COLUMNS = tuple(c for c, t in CANONICAL_COLUMNS.items() if t == "VARCHAR")
-IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email")
 
 # Columns a reader may fill (everything but `source`/`channel`, which come from the config).
 # Every reader yields exactly these, all VARCHAR, plus `file`, `line`, `raw`, `error`
