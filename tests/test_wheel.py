@@ -157,3 +157,22 @@ def test_prefect_flow_and_deployment_import_from_the_wheel(installed, tmp_path):
     """No sys.path edits: the flow module is part of the installed package."""
     r = _run([str(installed / "python"), "-m", "journey_mining.flows.deploy", "--help"], cwd=tmp_path)
     assert "--cron" in r.stdout
+
+
+@pytest.mark.flow
+def test_journey_run_through_prefect_keeps_its_state_out_of_the_folder(installed, tmp_path):
+    """The default `journey run` (the Prefect flow) from the wheel, with no PREFECT_HOME:
+    Prefect's state goes to the user state dir (here under a temporary HOME), the current
+    folder only gets ./out/."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = {k: v for k, v in _clean_env().items() if not k.startswith(("PREFECT_", "XDG_"))}
+    env |= {"HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}  # a new database, a busy CI
+    r = subprocess.run([str(installed / "journey"), "run"], cwd=work, env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert _events(work / "out" / "journeys.duckdb") == SAMPLE_EVENTS
+    assert sorted(p.name for p in work.iterdir()) == ["out"]
+    assert (home / ".local" / "state" / "journey_mining" / "prefect").is_dir()

@@ -37,7 +37,10 @@ def prefect_home() -> Path:
 
 def _prefect_env() -> None:
     """Keep Prefect local and quiet unless the user configured it."""
-    os.environ.setdefault("PREFECT_HOME", str(prefect_home()))
+    if not os.environ.get("PREFECT_HOME"):
+        home = prefect_home()
+        home.mkdir(parents=True, exist_ok=True)  # Prefect makes only the last level
+        os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
