@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .parameters import _USERAGENTS, CAMPAIGN_NAMES, CAMPAIGNS, CLICK_MULT, DAY, HOUR, OPEN_MULT
-from .util import _b64_ids
+from .parameters import CAMPAIGN_NAMES, CAMPAIGNS, CLICK_MULT, DAY, HOUR, OPEN_MULT, USERAGENTS
+from .util import b64_ids
 
 
-def _emails(rng, w: dict, org: dict, rec: dict, summ: dict, t0: int, t_end: int) -> dict:
+def draw_emails(rng, w: dict, org: dict, rec: dict, summ: dict, t0: int, t_end: int) -> dict:
     """SendGrid messages and their webhook events, with unsubscribes suppressing later mail."""
     n = w["n"]
     mailable = w["in_crm"] & w["opt_in"]
@@ -101,12 +101,12 @@ def _emails(rng, w: dict, org: dict, rec: dict, summ: dict, t0: int, t_end: int)
     e_msg, e_kind, e_t = e_msg[o], e_kind[o], e_t[o]
     url = np.full(len(e_t), None, dtype=object)
     return {"cust": cust, "camp": camp, "send": send, "wstep": wstep, "cart": cart,
-            "msg_id": _b64_ids(rng, m), "e_msg": e_msg, "e_kind": e_kind, "e_t": e_t,
-            "event_id": _b64_ids(rng, len(e_t)), "url": url,
-            "ua": rng.integers(0, len(_USERAGENTS), len(e_t)), "ip": rng.integers(1, 254, (len(e_t), 2))}
+            "msg_id": b64_ids(rng, m), "e_msg": e_msg, "e_kind": e_kind, "e_t": e_t,
+            "event_id": b64_ids(rng, len(e_t)), "url": url,
+            "ua": rng.integers(0, len(USERAGENTS), len(e_t)), "ip": rng.integers(1, 254, (len(e_t), 2))}
 
 
-def _click_sessions(rng, w: dict, mail: dict, t_end: int) -> dict:
+def click_sessions(rng, w: dict, mail: dict, t_end: int) -> dict:
     """Every email click opens a web session on the reader's device, tagged with the campaign."""
     row = np.flatnonzero((mail["e_kind"] == 4) & (mail["e_t"] < t_end - 60))
     msg = mail["e_msg"][row]

@@ -214,12 +214,12 @@ WEB_COLUMNS = ("event_id", "anonymous_id", "user_id", "email", "event_type", "oc
                "product_id", "category", "device", "step")
 
 # utm values / referrers by traffic source: (utm_source, utm_medium, utm_campaign) choices
-_UTM = {
+UTM = {
     1: [("google", "cpc", "brand_search"), ("google", "cpc", "shopping_autumn"), ("bing", "cpc", "shopping_autumn")],
     2: [("facebook", "paid_social", "autumn_lookbook"), ("instagram", "paid_social", "autumn_lookbook")],
     3: [("dealfinder", "affiliate", "partner_q3"), ("gadgetblog", "affiliate", "partner_q3")],
 }
-_REFERRER = {
+REFERRERS = {
     0: ["https://www.google.com/", "https://www.bing.com/", "https://duckduckgo.com/"],
     1: ["https://www.google.com/", "https://www.google.com/", "https://www.bing.com/"],
     2: ["https://www.facebook.com/", "https://l.instagram.com/"],
@@ -250,7 +250,7 @@ CAMPAIGNS = {
 }
 CAMPAIGN_NAMES = tuple(CAMPAIGNS)
 SG_EVENTS = ("processed", "delivered", "bounce", "open", "click", "unsubscribe", "spamreport")
-_USERAGENTS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X)",
+USERAGENTS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X)",
                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/139.0",
                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Safari/605.1.15",
                "Mozilla/5.0 (Linux; Android 15) Chrome/139.0 Mobile")
@@ -277,7 +277,7 @@ HOUR_W = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 5, 5, 5, 6, 7, 8, 8
 
 TOPICS = ("checkout_error", "shipping", "returns", "billing", "product_question", "account")
 # (subject, description) per topic; the description is also the ticket's first comment
-_REQUESTS = {
+REQUESTS = {
     "checkout_error": (
         ("Payment keeps failing at checkout",
          "I tried to pay for my order three times and every time the payment page shows 'Something went wrong'. My card works everywhere else."),
@@ -313,7 +313,7 @@ _REQUESTS = {
         ("Change my email address", "Please change the email on my account, I no longer use the old one."),
     ),
 }
-_AGENT_REPLIES = {
+AGENT_REPLIES = {
     "checkout_error": (
         "Sorry about that! Our payment provider had intermittent errors. Could you try again and let us know if it still fails?",
         "Thanks for reporting this. No charge went through on our side; any pending amount will be released by your bank in a few days.",
@@ -329,27 +329,27 @@ _AGENT_REPLIES = {
     "account": ("I've reset your login; please try again with the link I just sent.",
                 "Done, your email address has been updated."),
 }
-_CLOSING_CALM = "Glad to hear it! I'll close this ticket, have a great day."
-_CLOSING_ANGRY = "I'm very sorry. I've escalated this to our payments team and released the pending charge."
-_FOLLOWUPS_CALM = ("Thanks, that worked.", "Great, thank you for the quick help!",
+CLOSING_CALM = "Glad to hear it! I'll close this ticket, have a great day."
+CLOSING_ANGRY = "I'm very sorry. I've escalated this to our payments team and released the pending charge."
+FOLLOWUPS_CALM = ("Thanks, that worked.", "Great, thank you for the quick help!",
                    "OK, I'll wait a couple more days.", "Got it, thanks.")
-_FOLLOWUPS_ANGRY = ("It failed AGAIN. This is the third time. I've lost a whole evening on this.",
+FOLLOWUPS_ANGRY = ("It failed AGAIN. This is the third time. I've lost a whole evening on this.",
                     "Your 'try again' advice is useless, the payment page is still broken.",
                     "I was charged and have no order confirmation. I want my money back now.",
                     "Unbelievable. I'll buy it somewhere else.")
-_INTERNAL_NOTES = ("Escalated to payments team: PSP returns 502 on 3-D Secure callback.",
+INTERNAL_NOTES = ("Escalated to payments team: PSP returns 502 on 3-D Secure callback.",
                    "Known issue INC-2291 (payment step timeout), linking ticket.")
-_CSAT_GOOD = ("Quick and friendly, thanks!", "Solved in one reply.", "Very helpful agent.", "Great service")
-_CSAT_BAD = ("Slow answer and the problem is still there.", "Didn't solve anything.",
+CSAT_GOOD = ("Quick and friendly, thanks!", "Solved in one reply.", "Very helpful agent.", "Great service")
+CSAT_BAD = ("Slow answer and the problem is still there.", "Didn't solve anything.",
              "Had to ask twice.")
-_CSAT_ANGRY = ("Checkout is broken and nobody cares. Gave up and bought elsewhere.",
+CSAT_ANGRY = ("Checkout is broken and nobody cares. Gave up and bought elsewhere.",
                "Three failed payments and a copy-paste answer. Terrible.",
                "Useless. Still no idea why my card was rejected.",
                "Worst checkout experience ever, never again.")
-_AGENTS = (("Sam Support", "sam"), ("Priya Agent", "priya"), ("Jonas Helpdesk", "jonas"),
+AGENTS = (("Sam Support", "sam"), ("Priya Agent", "priya"), ("Jonas Helpdesk", "jonas"),
            ("Ana Care", "ana"), ("Kim Service", "kim"))
 
-_REVIEW_TEXT = {
+REVIEW_TEXT = {
     1: ("Fell apart after two weeks, really disappointed", "Sizing is way off, sent it back",
         "Poor quality for the price"),
     2: ("Not great, the sole is already coming loose", "Uncomfortable, runs small", "Meh, expected more"),
@@ -357,7 +357,7 @@ _REVIEW_TEXT = {
     4: ("Good quality, fits \"true to size\"", "Nice, would buy again", "Solid product, fast delivery"),
     5: ("Love it, perfect!", "Excellent quality, highly recommend", "Best purchase this year, 10/10"),
 }
-_NPS_TEXT = {
+NPS_TEXT = {
     "detractor": ("Checkout kept failing, support was slow", "Too many emails", "Delivery was late"),
     "passive": ("Fine overall", "Good products, website could be faster", ""),
     "promoter": ("Great products and quick delivery", "Love this shop, told my friends", ""),
@@ -386,7 +386,7 @@ ZD_USER_BASE = 381_000_000_000
 ZD_AGENT_BASE = 380_000_000_000
 ZD_GROUPS = {"checkout_error": 360_001, "billing": 360_001, "shipping": 360_002, "returns": 360_002,
              "product_question": 360_003, "account": 360_003}
-_TYPES = {"checkout_error": ("incident",), "shipping": ("question",), "returns": ("task",),
+TICKET_TYPES = {"checkout_error": ("incident",), "shipping": ("question",), "returns": ("task",),
           "billing": ("problem", "question"), "product_question": ("question",),
           "account": ("question", "incident")}
-_EXTRA_TAGS = ("web_widget", "vip", "eu", "first_contact", "mobile_app")
+EXTRA_TAGS = ("web_widget", "vip", "eu", "first_contact", "mobile_app")

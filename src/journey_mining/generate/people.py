@@ -21,30 +21,30 @@ from .parameters import (
     SEGMENT_P,
     TWO_DEVICES,
 )
-from .util import _choice, _hex_ids, _rows_choice
+from .util import choice, hex_ids, rows_choice
 
 
-def _people(rng, n: int, t0: int, days: int) -> dict:
-    persona = _choice(rng, PERSONA_MIX, n)
+def draw_people(rng, n: int, t0: int, days: int) -> dict:
+    persona = choice(rng, PERSONA_MIX, n)
     first_day = np.floor(rng.random(n) * days * 0.85)
-    hour = _choice(rng, HOUR_W, n)
+    hour = choice(rng, HOUR_W, n)
     first_seen = t0 + (first_day * DAY + hour * HOUR + rng.integers(0, HOUR, n)).astype(np.int64)
     n_dev = 1 + (rng.random(n) < TWO_DEVICES[persona])
     desktop = rng.random(n) < DESKTOP[persona]
     existing = rng.random(n) < EXISTING[persona]
     signed_before = t0 - (rng.integers(20, 900, n) * DAY + rng.integers(0, DAY, n))
-    segment = _rows_choice(rng, np.cumsum(SEGMENT_P, axis=1), persona)
-    country = _choice(rng, COUNTRY_P, n)
-    first_source = _rows_choice(rng, np.cumsum(FIRST_SOURCE, axis=1), persona)
+    segment = rows_choice(rng, np.cumsum(SEGMENT_P, axis=1), persona)
+    country = choice(rng, COUNTRY_P, n)
+    first_source = rows_choice(rng, np.cumsum(FIRST_SOURCE, axis=1), persona)
     fn = rng.integers(0, len(FIRST_NAMES), n)
     ln = rng.integers(0, len(LAST_NAMES), n)
     dom_c = rng.integers(0, len(CONSUMER_DOMAINS), n)
     dom_b = rng.integers(0, len(COMPANY_DOMAINS), n)
     opt_in = rng.random(n) < OPT_IN[persona]
     # email spellings per source: 0 as in the CRM, 1 Mixed.Case, 2 UPPER, 3 padded with spaces
-    var_web = _choice(rng, [0.88, 0.06, 0.02, 0.04], n)
-    var_sg = _choice(rng, [0.94, 0.05, 0.01, 0.0], n)
-    var_zd = _choice(rng, [0.85, 0.08, 0.03, 0.04], n)
+    var_web = choice(rng, [0.88, 0.06, 0.02, 0.04], n)
+    var_sg = choice(rng, [0.94, 0.05, 0.01, 0.0], n)
+    var_zd = choice(rng, [0.85, 0.08, 0.03, 0.04], n)
     variants: list[list[str]] = [[], [], [], []]
     names = []
     for i in range(n):
@@ -78,7 +78,7 @@ def _people(rng, n: int, t0: int, days: int) -> dict:
         "email_sg": var_tab[var_sg, idx],
         "email_zd": var_tab[var_zd, idx],
         # anonymous ids of device 0 and device 1 of every customer (2i, 2i+1)
-        "anon": np.array(_hex_ids(rng, 2 * n), dtype=object),
+        "anon": np.array(hex_ids(rng, 2 * n), dtype=object),
         "dev_type": dev_type,
         "user_id": np.array([f"cust_{i + 1:06d}" for i in range(n)], dtype=object),
         "shared": [],

@@ -6,27 +6,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .email import _click_sessions, _emails
+from .email import click_sessions, draw_emails
 from .parameters import DAY, FORMATS
-from .people import _people
-from .support import _tickets
+from .people import draw_people
+from .support import draw_tickets
 from .web import (
-    _add_walk_events,
-    _identify,
-    _newsletter_signups,
-    _organic_sessions,
-    _post_purchase,
-    _purchases,
-    _session_summary,
-    _walk,
-    _Web,
+    WebEvents,
+    add_walk_events,
+    collect_purchases,
+    identify,
+    newsletter_signups,
+    organic_sessions,
+    post_purchase,
+    session_summary,
+    walk,
 )
 from .writers import (
-    _write_profiles,
-    _write_sendgrid,
-    _write_web,
-    _write_zendesk,
     config_text,
+    write_profiles,
+    write_sendgrid,
+    write_web,
+    write_zendesk,
 )
 
 
@@ -53,31 +53,31 @@ def generate(
     rng = np.random.default_rng([int(seed), int(customers), int(days)])
     t0 = int(np.datetime64(start, "s").astype(np.int64))
     t_end = t0 + days * DAY
-    w = _people(rng, customers, t0, days)
-    web = _Web()
-    org = _organic_sessions(rng, w, t_end)
-    rec, org["cart_end"] = _walk(rng, org["persona"], org["landing"], np.zeros(len(org["cust"])), org["start"])
-    uid_rec = _identify(rng, w, org, rec, web)
-    _add_walk_events(rng, web, org, rec, uid_rec)
-    _newsletter_signups(rng, w, org, rec, web)
-    org_sum = _session_summary(org, rec, uid_rec)
-    mail = _emails(rng, w, org, rec, org_sum, t0, t_end)
-    clicks = _click_sessions(rng, w, mail, t_end)
-    crec, clicks["cart_end"] = _walk(rng, clicks["persona"], clicks["landing"], clicks["cart0"], clicks["start"])
+    w = draw_people(rng, customers, t0, days)
+    web = WebEvents()
+    org = organic_sessions(rng, w, t_end)
+    rec, org["cart_end"] = walk(rng, org["persona"], org["landing"], np.zeros(len(org["cust"])), org["start"])
+    uid_rec = identify(rng, w, org, rec, web)
+    add_walk_events(rng, web, org, rec, uid_rec)
+    newsletter_signups(rng, w, org, rec, web)
+    org_sum = session_summary(org, rec, uid_rec)
+    mail = draw_emails(rng, w, org, rec, org_sum, t0, t_end)
+    clicks = click_sessions(rng, w, mail, t_end)
+    crec, clicks["cart_end"] = walk(rng, clicks["persona"], clicks["landing"], clicks["cart0"], clicks["start"])
     c_uid = w["in_crm"][clicks["cust"]][crec["sess"]]
-    landing_urls = _add_walk_events(rng, web, clicks, crec, c_uid)
+    landing_urls = add_walk_events(rng, web, clicks, crec, c_uid)
     mail["url"][clicks["event_row"]] = landing_urls
-    click_sum = _session_summary(clicks, crec, c_uid)
-    purchases = _purchases(org, rec, clicks, crec)
-    _post_purchase(rng, w, purchases, web)
-    tickets, users = _tickets(rng, w, [org_sum, click_sum], purchases, t0, t_end)
+    click_sum = session_summary(clicks, crec, c_uid)
+    purchases = collect_purchases(org, rec, clicks, crec)
+    post_purchase(rng, w, purchases, web)
+    tickets, users = draw_tickets(rng, w, [org_sum, click_sum], purchases, t0, t_end)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    counts.update(_write_web(web.frame(), w, out_dir, t_end, fmt))
-    counts.update(_write_sendgrid(mail, w, out_dir))
-    counts.update(_write_zendesk(tickets, users, out_dir))
-    counts.update(_write_profiles(rng, w, org, out_dir))
+    counts.update(write_web(web.frame(), w, out_dir, t_end, fmt))
+    counts.update(write_sendgrid(mail, w, out_dir))
+    counts.update(write_zendesk(tickets, users, out_dir))
+    counts.update(write_profiles(rng, w, org, out_dir))
     cfg = out_dir / "journey.toml"
     if not cfg.exists():
         cfg.write_text(config_text(fmt), encoding="utf-8")

@@ -5,35 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 from .parameters import (
-    _AGENT_REPLIES,
-    _AGENTS,
-    _CLOSING_ANGRY,
-    _CLOSING_CALM,
-    _CSAT_ANGRY,
-    _CSAT_BAD,
-    _CSAT_GOOD,
-    _EXTRA_TAGS,
-    _FOLLOWUPS_ANGRY,
-    _FOLLOWUPS_CALM,
-    _INTERNAL_NOTES,
-    _REQUESTS,
-    _TYPES,
+    AGENT_REPLIES,
+    AGENTS,
+    CLOSING_ANGRY,
+    CLOSING_CALM,
+    CSAT_ANGRY,
+    CSAT_BAD,
+    CSAT_GOOD,
     DAY,
+    EXTRA_TAGS,
+    FOLLOWUPS_ANGRY,
+    FOLLOWUPS_CALM,
     HOUR,
+    INTERNAL_NOTES,
     PAY,
     PRODUCT_IDS,
     PRODUCT_NAMES,
+    REQUESTS,
     SUPPORT,
+    TICKET_TYPES,
     TOPICS,
     ZD_AGENT_BASE,
     ZD_GROUPS,
     ZD_HOST,
     ZD_USER_BASE,
 )
-from .util import _iso1
+from .util import iso1
 
 
-def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> tuple[list, list]:
+def draw_tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> tuple[list, list]:
     """Zendesk tickets: payment-step abandoners complain about checkout errors (angrily),
     buyers ask about shipping, returns and billing, and support-heavy people ask a lot."""
     persona, crm = w["persona"], w["in_crm"]
@@ -89,9 +89,9 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
     d_rate = rng.integers(HOUR, 2 * DAY, n)
     via_email = rng.random(n) < 0.4
     pick = rng.integers(0, 1000, (n, 6))
-    agent = rng.integers(0, len(_AGENTS), n)
+    agent = rng.integers(0, len(AGENTS), n)
     prio_u = rng.random(n)
-    extra_tag = rng.integers(-3, len(_EXTRA_TAGS), n)
+    extra_tag = rng.integers(-3, len(EXTRA_TAGS), n)
 
     requesters = np.unique(cust)
     guest = dict(zip(requesters.tolist(), (rng.random(len(requesters)) < 0.05).tolist(), strict=True))
@@ -103,20 +103,20 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
         pk = pick[i]
         fill = {"product": PRODUCT_NAMES[prod[i]] if prod[i] >= 0 else "the item",
                 "order": f"#{order[i]}" if order[i] >= 0 else "#(no order number)"}
-        subject, description = (x.format(**fill) for x in _REQUESTS[tp][pk[0] % len(_REQUESTS[tp])])
+        subject, description = (x.format(**fill) for x in REQUESTS[tp][pk[0] % len(REQUESTS[tp])])
         rid = ZD_USER_BASE + c
         aid = ZD_AGENT_BASE + int(agent[i]) + 1
         t_c = int(created[i])
         comments = [(rid, description, True, t_c)]
         t_r = t_c + int(d1[i])
         if note[i]:
-            comments.append((aid, _INTERNAL_NOTES[pk[2] % 2], False, t_r - 120))
-        comments.append((aid, _AGENT_REPLIES[tp][pk[3] % len(_AGENT_REPLIES[tp])].format(**fill), True, t_r))
+            comments.append((aid, INTERNAL_NOTES[pk[2] % 2], False, t_r - 120))
+        comments.append((aid, AGENT_REPLIES[tp][pk[3] % len(AGENT_REPLIES[tp])].format(**fill), True, t_r))
         if follow[i]:
             t_f = t_r + int(d2[i])
-            body = _FOLLOWUPS_ANGRY[pk[4] % 4] if angry[i] else _FOLLOWUPS_CALM[pk[4] % 4]
+            body = FOLLOWUPS_ANGRY[pk[4] % 4] if angry[i] else FOLLOWUPS_CALM[pk[4] % 4]
             comments.append((rid, body, True, t_f))
-            comments.append((aid, _CLOSING_ANGRY if angry[i] else _CLOSING_CALM, True, t_f + int(d3[i])))
+            comments.append((aid, CLOSING_ANGRY if angry[i] else CLOSING_CALM, True, t_f + int(d3[i])))
         complete = all(cm[3] < t_end for cm in comments)
         comments = [cm for cm in comments if cm[3] < t_end]
         age = t_end - t_c
@@ -132,7 +132,7 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
                 score = "bad" if bad[i] else "good"
                 text = None
                 if has_comment[i]:
-                    pool = _CSAT_GOOD if score == "good" else (_CSAT_ANGRY if ck[i] else _CSAT_BAD)
+                    pool = CSAT_GOOD if score == "good" else (CSAT_ANGRY if ck[i] else CSAT_BAD)
                     text = pool[pk[5] % len(pool)]
                 updated = updated + int(d_rate[i])
                 rating = {"id": 7_000_001 + i, "score": score, "comment": text}
@@ -148,7 +148,7 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
         via = ({"channel": "email", "source": {"from": {"address": email, "name": w["name"][c]},
                                                 "to": {"address": "support@shop.example.com"}, "rel": None}}
                if via_email[i] else {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}})
-        tags = [tp] + ([_EXTRA_TAGS[extra_tag[i]]] if extra_tag[i] >= 0 else [])
+        tags = [tp] + ([EXTRA_TAGS[extra_tag[i]]] if extra_tag[i] >= 0 else [])
         tid = 20_001 + i
         first_ticket.setdefault(c, t_c)
         tickets.append({
@@ -156,9 +156,9 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
             "id": tid,
             "external_id": None,
             "via": via,
-            "created_at": _iso1(t_c),
-            "updated_at": _iso1(updated),
-            "type": _TYPES[tp][pk[0] % len(_TYPES[tp])],
+            "created_at": iso1(t_c),
+            "updated_at": iso1(updated),
+            "type": TICKET_TYPES[tp][pk[0] % len(TICKET_TYPES[tp])],
             "subject": subject,
             "raw_subject": subject,
             "description": description,
@@ -174,7 +174,7 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
             "satisfaction_rating": rating,
             "comments": [
                 {"id": 41_000_000_000 + i * 10 + j, "type": "Comment", "author_id": a, "body": b,
-                 "public": pub, "created_at": _iso1(tc)}
+                 "public": pub, "created_at": iso1(tc)}
                 for j, (a, b, pub, tc) in enumerate(sorted(comments, key=lambda x: x[3]))
             ],
         })
@@ -182,12 +182,12 @@ def _tickets(rng, w: dict, summs: list[dict], p: dict, t0: int, t_end: int) -> t
         {"id": ZD_AGENT_BASE + k + 1, "url": f"{ZD_HOST}/users/{ZD_AGENT_BASE + k + 1}.json", "name": nm,
          "email": f"{handle}@shop.example.com", "role": "agent", "external_id": None,
          "created_at": "2024-01-15T09:00:00Z"}
-        for k, (nm, handle) in enumerate(_AGENTS)
+        for k, (nm, handle) in enumerate(AGENTS)
     ]
     for c, t_first in sorted(first_ticket.items()):
         uid = ZD_USER_BASE + c
         users.append({"id": uid, "url": f"{ZD_HOST}/users/{uid}.json", "name": w["name"][c],
                       "email": w["email_zd"][c], "role": "end-user",
                       "external_id": None if guest[c] else w["user_id"][c],
-                      "created_at": _iso1(t_first)})
+                      "created_at": iso1(t_first)})
     return tickets, users

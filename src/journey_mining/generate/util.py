@@ -9,38 +9,38 @@ import numpy as np
 from .parameters import CATEGORY_PREF, PER_CATEGORY
 
 
-def _rows_choice(rng: np.random.Generator, cdf: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def rows_choice(rng: np.random.Generator, cdf: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """One categorical draw per element of ``rows`` from ``cdf[rows]`` (cumulative)."""
     u = rng.random(len(rows))
     k = (u[:, None] >= cdf[rows]).sum(axis=1)
     return np.minimum(k, cdf.shape[-1] - 1)
 
 
-def _choice(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
+def choice(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
     return rng.choice(len(p), size=n, p=np.asarray(p) / np.sum(p))
 
 
-def _group_starts(counts: np.ndarray) -> np.ndarray:
+def group_starts(counts: np.ndarray) -> np.ndarray:
     return (np.cumsum(counts) - counts).astype(np.int64)
 
 
-def _within(counts: np.ndarray) -> np.ndarray:
+def within(counts: np.ndarray) -> np.ndarray:
     """0..n-1 inside each group of sizes ``counts``."""
     total = int(counts.sum())
-    return np.arange(total) - np.repeat(_group_starts(counts), counts)
+    return np.arange(total) - np.repeat(group_starts(counts), counts)
 
 
-def _draw_products(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
-    cat = _rows_choice(rng, CATEGORY_PREF, persona)
+def draw_products(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
+    cat = rows_choice(rng, CATEGORY_PREF, persona)
     return (cat * PER_CATEGORY + rng.integers(0, PER_CATEGORY, len(persona))).astype(np.int32)
 
 
-def _iso(ts: np.ndarray) -> np.ndarray:
+def iso(ts: np.ndarray) -> np.ndarray:
     s = np.datetime_as_string(np.asarray(ts, dtype="int64").astype("datetime64[s]"), unit="s")
     return np.char.add(s, "Z").astype(object)
 
 
-def _b64_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+def b64_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """n random url-safe ids of 20 characters (SendGrid-like)."""
     if n == 0:
         return np.array([], dtype=object)
@@ -48,7 +48,7 @@ def _b64_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.frombuffer(enc, dtype="S20").astype("U20").astype(object)
 
 
-def _hex_ids(rng: np.random.Generator, n: int) -> list[str]:
+def hex_ids(rng: np.random.Generator, n: int) -> list[str]:
     a = rng.integers(0, 2**63, n, dtype=np.int64)
     b = rng.integers(0, 2**63, n, dtype=np.int64)
     out = []
@@ -58,5 +58,5 @@ def _hex_ids(rng: np.random.Generator, n: int) -> list[str]:
     return out
 
 
-def _iso1(t: int) -> str:
+def iso1(t: int) -> str:
     return str(np.datetime64(int(t), "s")) + "Z"

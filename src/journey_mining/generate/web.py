@@ -7,10 +7,6 @@ import numpy as np
 import pandas as pd
 
 from .parameters import (
-    _NPS_TEXT,
-    _REFERRER,
-    _REVIEW_TEXT,
-    _UTM,
     ATC,
     BLOG,
     BLOG_SLUGS,
@@ -44,15 +40,18 @@ from .parameters import (
     NEWSLETTER_P,
     NPS_P,
     NPS_SCORE_P,
+    NPS_TEXT,
     PRICES,
     PRODUCT,
     PRODUCT_CATEGORY,
     PURCHASE,
     PV,
     REFERRAL_P,
+    REFERRERS,
     RESEARCHER,
     REVIEW_P,
     REVIEW_SCORE_P,
+    REVIEW_TEXT,
     SHIP,
     SUPPORT,
     TRANSITION_CDF,
@@ -65,12 +64,13 @@ from .parameters import (
     U_REFERRALS,
     U_SIGNUP,
     URLS,
+    UTM,
     WINDOW,
 )
-from .util import _choice, _draw_products, _group_starts, _rows_choice, _within
+from .util import choice, draw_products, group_starts, rows_choice, within
 
 
-def _walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, start: np.ndarray):
+def walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, start: np.ndarray):
     """Markov clickstreams for many sessions at once.
 
     Returns records sorted by (session, step) with the state, the product involved, the
@@ -87,13 +87,13 @@ def _walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, star
         s = state[active]
         m_prod = s == PRODUCT
         if m_prod.any():
-            cur[active[m_prod]] = _draw_products(rng, persona[active[m_prod]])
+            cur[active[m_prod]] = draw_products(rng, persona[active[m_prod]])
         m_atc = s == ATC
         if m_atc.any():
             idx = active[m_atc]
             none = idx[cur[idx] < 0]
             if len(none):
-                cur[none] = _draw_products(rng, persona[none])
+                cur[none] = draw_products(rng, persona[none])
             cart[idx] += PRICES[cur[idx]]
             last_added[idx] = cur[idx]
         prod = np.full(len(active), -1, np.int32)
@@ -105,12 +105,12 @@ def _walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, star
             idx = active[m_buy]
             empty = idx[cart[idx] <= 0]
             if len(empty):
-                extra = _draw_products(rng, persona[empty])
+                extra = draw_products(rng, persona[empty])
                 cart[empty] = PRICES[extra]
                 last_added[empty] = extra
             nolast = idx[last_added[idx] < 0]  # a cart carried over from a reminder email
             if len(nolast):
-                last_added[nolast] = _draw_products(rng, persona[nolast])
+                last_added[nolast] = draw_products(rng, persona[nolast])
             value[m_buy] = cart[idx]
             prod[m_buy] = last_added[idx]
             cart[idx] = 0.0
@@ -118,7 +118,7 @@ def _walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, star
         parts.append((active.copy(), np.full(len(active), step, np.int16), s.astype(np.int8), prod, value))
         if step == MAX_STEPS - 1:
             break
-        nxt = _rows_choice(rng, TRANSITION_CDF.reshape(-1, N_STATES), persona[active] * N_STATES + s)
+        nxt = rows_choice(rng, TRANSITION_CDF.reshape(-1, N_STATES), persona[active] * N_STATES + s)
         state[active] = nxt
         active = active[nxt != EXIT]
         if not len(active):
@@ -136,7 +136,7 @@ def _walk(rng, persona: np.ndarray, landing: np.ndarray, cart0: np.ndarray, star
     dwell = np.clip(rng.exponential(1.0, len(sess)) * mean, 4, 1200).astype(np.int64)
     counts = np.bincount(rec["sess"], minlength=n)
     csum = np.cumsum(dwell) - dwell
-    first = _group_starts(counts)
+    first = group_starts(counts)
     rec["t"] = start[rec["sess"]] + csum - np.repeat(csum[first[counts > 0]], counts[counts > 0])
     rec["counts"] = counts
     rec["first"] = first
@@ -148,7 +148,7 @@ def _emit(rec: dict, mask: np.ndarray | None = None) -> dict:
     idx = np.arange(len(rec["state"])) if mask is None else np.flatnonzero(mask)
     n_emit = EMIT_N[rec["state"][idx]]
     rep = np.repeat(idx, n_emit)
-    k = _within(n_emit)
+    k = within(n_emit)
     st = rec["state"][rep]
     return {"rec": rep, "etype": EMIT_TYPE[st, k], "t": rec["t"][rep] + k}
 
@@ -160,7 +160,7 @@ _WEB_DEFAULTS = {"cust": -1, "dev": -1, "uid": False, "t": 0, "etype": PV, "url"
                  "step": None}
 
 
-class _Web:
+class WebEvents:
     """Web event parts (column arrays), concatenated and sorted once at the end."""
 
     def __init__(self) -> None:
@@ -184,31 +184,31 @@ class _Web:
 
 
 
-def _organic_sessions(rng, w: dict, t_end: int) -> dict:
+def organic_sessions(rng, w: dict, t_end: int) -> dict:
     n, persona = w["n"], w["persona"]
     n_s = 1 + rng.poisson(EXTRA_SESSIONS[persona])
     cust = np.repeat(np.arange(n), n_s)
-    sidx = _within(n_s)
+    sidx = within(n_s)
     gap = np.where(sidx == 0, 0.0, 3 * HOUR + rng.exponential(1.0, len(cust)) * GAP_DAYS[persona[cust]] * DAY)
     csum = np.cumsum(gap)
-    start = w["first_seen"][cust] + (csum - np.repeat(csum[_group_starts(n_s)], n_s)).astype(np.int64)
+    start = w["first_seen"][cust] + (csum - np.repeat(csum[group_starts(n_s)], n_s)).astype(np.int64)
     keep = start < t_end - 600
     cust, sidx, start = cust[keep], sidx[keep], start[keep]
     ns = len(cust)
     dev = ((sidx > 0) & (w["n_dev"][cust] == 2) & (rng.random(ns) < 0.4)).astype(np.int64)
-    src = np.where(sidx == 0, w["first_source"][cust], _choice(rng, LATER_SOURCE, ns))
-    landing = _rows_choice(rng, np.cumsum(LANDING, axis=1), src)
+    src = np.where(sidx == 0, w["first_source"][cust], choice(rng, LATER_SOURCE, ns))
+    landing = rows_choice(rng, np.cumsum(LANDING, axis=1), src)
     # support-heavy people often come straight to the help centre
     to_help = (persona[cust] == SUPPORT) & np.isin(src, [0, 4]) & (rng.random(ns) < 0.4)
     landing[to_help] = HELP
     utm = [np.full(ns, None, dtype=object) for _ in range(3)]
     ref = np.full(ns, None, dtype=object)
-    for s, choices in _UTM.items():
+    for s, choices in UTM.items():
         m = np.flatnonzero(src == s)
         pick = rng.integers(0, len(choices), len(m))
         for j in range(3):
             utm[j][m] = np.array([c[j] for c in choices], dtype=object)[pick]
-    for s, refs in _REFERRER.items():
+    for s, refs in REFERRERS.items():
         m = np.flatnonzero(src == s)
         ref[m] = np.array(refs, dtype=object)[rng.integers(0, len(refs), len(m))]
     return {"cust": cust, "sidx": sidx, "start": start, "dev": dev, "src": src, "landing": landing,
@@ -220,7 +220,7 @@ def _organic_sessions(rng, w: dict, t_end: int) -> dict:
 # --------------------------------------------------------------------------- identity
 
 
-def _identify(rng, w: dict, org: dict, rec: dict, web: _Web) -> np.ndarray:
+def identify(rng, w: dict, org: dict, rec: dict, web: WebEvents) -> np.ndarray:
     """Logins and signups; returns the logged-in flag of every walk record.
 
     A device is anonymous until its login session: device 0 logs in at a persona-specific
@@ -292,7 +292,7 @@ def _identify(rng, w: dict, org: dict, rec: dict, web: _Web) -> np.ndarray:
     return uid_rec
 
 
-def _add_walk_events(rng, web: _Web, sess: dict, rec: dict, uid_rec: np.ndarray) -> np.ndarray:
+def add_walk_events(rng, web: WebEvents, sess: dict, rec: dict, uid_rec: np.ndarray) -> np.ndarray:
     """Turn walk records into web events; returns each session's landing URL."""
     ev = _emit(rec)
     r = ev["rec"]
@@ -306,7 +306,7 @@ def _add_walk_events(rng, web: _Web, sess: dict, rec: dict, uid_rec: np.ndarray)
     m_blog = st == BLOG
     url_code[m_blog] = U_BLOG + rng.integers(0, len(BLOG_SLUGS), int(m_blog.sum()))
     m_help = st == HELP
-    url_code[m_help] = U_HELP + _choice(rng, HELP_P, int(m_help.sum()))
+    url_code[m_help] = U_HELP + choice(rng, HELP_P, int(m_help.sum()))
     url = URLS[url_code]
     landing = np.flatnonzero(rec["step"][r] == 0)  # every landing state emits one page view
     cols = {}
@@ -331,7 +331,7 @@ def _add_walk_events(rng, web: _Web, sess: dict, rec: dict, uid_rec: np.ndarray)
     return out
 
 
-def _newsletter_signups(rng, w: dict, org: dict, rec: dict, web: _Web) -> None:
+def newsletter_signups(rng, w: dict, org: dict, rec: dict, web: WebEvents) -> None:
     """Some window shoppers leave their email on a blog post: email + cookie, no account."""
     idx = np.flatnonzero((rec["state"] == BLOG) & (org["persona"][rec["sess"]] == WINDOW))
     cust = org["cust"][rec["sess"][idx]]
@@ -348,7 +348,7 @@ def _newsletter_signups(rng, w: dict, org: dict, rec: dict, web: _Web) -> None:
             email=w["email_web"][cust])
 
 
-def _session_summary(sess: dict, rec: dict, uid_rec: np.ndarray) -> dict:
+def session_summary(sess: dict, rec: dict, uid_rec: np.ndarray) -> dict:
     counts, first = rec["counts"], rec["first"]
     has = counts > 0
     last = first + counts - 1
@@ -375,7 +375,7 @@ def _session_summary(sess: dict, rec: dict, uid_rec: np.ndarray) -> dict:
 # --------------------------------------------------------------------------- after purchase
 
 
-def _purchases(org: dict, rec: dict, clicks: dict, crec: dict) -> dict:
+def collect_purchases(org: dict, rec: dict, clicks: dict, crec: dict) -> dict:
     out = {}
     for k in ("cust", "t", "product", "value", "persona"):
         vals = []
@@ -393,7 +393,7 @@ def _purchases(org: dict, rec: dict, clicks: dict, crec: dict) -> dict:
 
 
 
-def _post_purchase(rng, w: dict, p: dict, web: _Web) -> None:
+def post_purchase(rng, w: dict, p: dict, web: WebEvents) -> None:
     """Reviews, referrals and NPS answers in short account sessions after purchases."""
     cust, persona = p["cust"], p["persona"]
     n = len(cust)
@@ -402,9 +402,9 @@ def _post_purchase(rng, w: dict, p: dict, web: _Web) -> None:
     m = np.flatnonzero(rng.random(n) < REVIEW_P[persona])
     t = p["t"][m] + (rng.uniform(2, 12, len(m)) * DAY).astype(np.int64)
     prod = p["product"][m]
-    score = 1 + _rows_choice(rng, np.cumsum(REVIEW_SCORE_P, axis=1), PRODUCT_CATEGORY[prod])
+    score = 1 + rows_choice(rng, np.cumsum(REVIEW_SCORE_P, axis=1), PRODUCT_CATEGORY[prod])
     pick = rng.integers(0, 3, len(m))
-    text = np.array([_REVIEW_TEXT[s][k] for s, k in zip(score.tolist(), pick.tolist(), strict=True)], dtype=object)
+    text = np.array([REVIEW_TEXT[s][k] for s, k in zip(score.tolist(), pick.tolist(), strict=True)], dtype=object)
     web.add(cust=cust[m], dev=dev[m], uid=np.ones(len(m), bool), t=t, etype=np.full(len(m), PV),
             url=np.full(len(m), URLS[U_ORDERS], dtype=object))
     web.add(cust=cust[m], dev=dev[m], uid=np.ones(len(m), bool), t=t + rng.integers(40, 300, len(m)),
@@ -422,9 +422,9 @@ def _post_purchase(rng, w: dict, p: dict, web: _Web) -> None:
     _, first = np.unique(cust, return_index=True)
     m = first[rng.random(len(first)) < NPS_P[persona[first]]]
     t = p["t"][m] + (rng.uniform(7, 20, len(m)) * DAY).astype(np.int64)
-    score = _rows_choice(rng, np.cumsum(NPS_SCORE_P / NPS_SCORE_P.sum(1, keepdims=True), axis=1), persona[m])
+    score = rows_choice(rng, np.cumsum(NPS_SCORE_P / NPS_SCORE_P.sum(1, keepdims=True), axis=1), persona[m])
     group = np.where(score >= 9, "promoter", np.where(score >= 7, "passive", "detractor"))
     pick = rng.integers(0, 3, len(m))
-    text = np.array([_NPS_TEXT[g][k] or None for g, k in zip(group.tolist(), pick.tolist(), strict=True)], dtype=object)
+    text = np.array([NPS_TEXT[g][k] or None for g, k in zip(group.tolist(), pick.tolist(), strict=True)], dtype=object)
     web.add(cust=cust[m], dev=dev[m], uid=np.ones(len(m), bool), t=t, etype=np.full(len(m), E_NPS),
             url=np.full(len(m), URLS[U_NPS], dtype=object), score=score.astype(float), text=text)

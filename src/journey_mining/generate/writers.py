@@ -13,7 +13,6 @@ import pyarrow.parquet as pq
 
 from ..config import sample_config_path
 from .parameters import (
-    _USERAGENTS,
     CAMPAIGN_NAMES,
     CAMPAIGNS,
     CATEGORIES,
@@ -30,9 +29,10 @@ from .parameters import (
     SG_EVENTS,
     SIGNUP_CHANNEL,
     SITE,
+    USERAGENTS,
     WEB_COLUMNS,
 )
-from .util import _choice, _iso
+from .util import choice, iso
 
 
 def _strings(values: np.ndarray, fmt: str) -> np.ndarray:
@@ -52,7 +52,7 @@ def _month(t: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(t.astype("datetime64[s]").astype("datetime64[M]"), unit="M")
 
 
-def _write_web(f: dict, w: dict, out_dir: Path, t_end: int, fmt: str) -> dict:
+def write_web(f: dict, w: dict, out_dir: Path, t_end: int, fmt: str) -> dict:
     keep = f["t"] < t_end
     f = {k: v[keep] for k, v in f.items()}
     o = np.lexsort((np.arange(len(f["t"])), f["cust"], f["t"]))
@@ -66,7 +66,7 @@ def _write_web(f: dict, w: dict, out_dir: Path, t_end: int, fmt: str) -> dict:
         "user_id": np.where(f["uid"], w["user_id"][f["cust"]], None),
         "email": f["email"],
         "event_type": np.array(ETYPES, dtype=object)[f["etype"]],
-        "occurred_at": _iso(f["t"]),
+        "occurred_at": iso(f["t"]),
         "url": f["url"],
         "referrer": f["referrer"],
         "utm_source": f["utm_source"],
@@ -135,7 +135,7 @@ def _with_bad_rows(part: dict) -> dict:
     return {c: np.array(v, dtype=object) for c, v in rows.items()}
 
 
-def _write_sendgrid(mail: dict, w: dict, out_dir: Path) -> dict:
+def write_sendgrid(mail: dict, w: dict, out_dir: Path) -> dict:
     e_msg, e_kind, e_t = mail["e_msg"], mail["e_kind"], mail["e_t"]
     cust = mail["cust"][e_msg]
     camp = mail["camp"][e_msg]
@@ -166,7 +166,7 @@ def _write_sendgrid(mail: dict, w: dict, out_dir: Path) -> dict:
                            "type": "bounce", "status": "5.1.1", "bounce_classification": "Invalid Address",
                            "reason": "550 5.1.1 The email account that you tried to reach does not exist."})
             elif kind in ("open", "click"):
-                ev.update({"useragent": _USERAGENTS[mail["ua"][i]],
+                ev.update({"useragent": USERAGENTS[mail["ua"][i]],
                            "ip": "203.0.{}.{}".format(*mail["ip"][i].tolist())})
                 if kind == "open":
                     ev["sg_machine_open"] = False
@@ -183,7 +183,7 @@ def _write_sendgrid(mail: dict, w: dict, out_dir: Path) -> dict:
     return counts
 
 
-def _write_zendesk(tickets: list, users: list, out_dir: Path) -> dict:
+def write_zendesk(tickets: list, users: list, out_dir: Path) -> dict:
     (out_dir / "support").mkdir(parents=True, exist_ok=True)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     text = ('{"tickets":[\n' + ",\n".join(dumps(t) for t in tickets) + '\n],\n"users":[\n'
@@ -197,7 +197,7 @@ PROFILE_COLUMNS = ("user_id", "email", "persona", "segment", "country", "signup_
                    "signed_up_at", "marketing_opt_in")
 
 
-def _write_profiles(rng, w: dict, org: dict, out_dir: Path) -> dict:
+def write_profiles(rng, w: dict, org: dict, out_dir: Path) -> dict:
     """The CRM: everyone with an account, plus a few lapsed accounts with no events at all."""
     c = np.flatnonzero(w["in_crm"])
     n = w["n"]
@@ -214,9 +214,9 @@ def _write_profiles(rng, w: dict, org: dict, out_dir: Path) -> dict:
                                                 for a, b, i in zip(fn, ln, lid, strict=True)]]),
         "persona": np.concatenate([np.array(PERSONAS, dtype=object)[w["persona"][c]], ["lapsed"] * lapsed]),
         "segment": np.concatenate([np.array(SEGMENTS, dtype=object)[w["segment"][c]], ["consumer"] * lapsed]),
-        "country": np.array(COUNTRIES, dtype=object)[np.concatenate([w["country"][c], _choice(rng, COUNTRY_P, lapsed)])],
+        "country": np.array(COUNTRIES, dtype=object)[np.concatenate([w["country"][c], choice(rng, COUNTRY_P, lapsed)])],
         "signup_channel": np.concatenate([channel, old_channel[rng.integers(0, 4, lapsed)]]),
-        "signed_up_at": _iso(np.concatenate([w["subscribed_t"][c],
+        "signed_up_at": iso(np.concatenate([w["subscribed_t"][c],
                                              w["signed_before"][:lapsed] - 400 * DAY])),
         "marketing_opt_in": np.concatenate([np.where(w["opt_in"][c], "true", "false"), ["false"] * lapsed]),
     }
