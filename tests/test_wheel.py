@@ -8,7 +8,7 @@ virtualenv's own site-packages, whose ``.pth`` files, the editable install among
 not run). So the dependencies are the locked ones already installed, and ``journey_mining``
 itself can only come from the wheel. Runs from empty temporary folders, never the checkout.
 
-Run with ``make test-wheel`` (marker ``wheel``; about half a minute; CI runs it).
+Run with ``make test-wheel`` (marker ``wheel``; about a minute with the Prefect run; CI runs it).
 """
 
 from __future__ import annotations
