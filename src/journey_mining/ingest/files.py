@@ -22,8 +22,16 @@ import duckdb
 from ..config import SourceConfig
 from ..errors import SourceError, one_line
 from ..schema import READER_COLUMNS
-from .base import ReaderOutput, canonical_projection, ident, is_utf8, temp_name
-from .jsonutil import json_text_sql, read_json_values, read_text_lines, unique_fields
+from .base import (
+    ReaderOutput,
+    canonical_projection,
+    ident,
+    is_utf8,
+    literal,
+    projected_fields,
+    temp_name,
+)
+from .jsonutil import jptr, json_text_sql, read_json_values, read_text_lines, unique_fields
 from .recover import bom_encoding, gunzip_prefix, transcode_bom
 
 __all__ = ["Records", "file_kind", "read_records", "read_mapped"]
@@ -34,6 +42,7 @@ class Records:
     table: str  # temp table: file, line, raw, error, <fields...>
     fields: tuple[str, ...]
     position_kind: str  # line | record
+    json_col: str | None = None  # JSON/Parquet: the record as JSON (nested values stay nested)
 
 
 def file_kind(path: Path) -> str:
@@ -73,7 +82,22 @@ def read_mapped(
     """:func:`read_records`, then the source's column mapping: the whole of a reader for a
     format whose files already hold one record per row (``events``, ``customers``)."""
     rec = read_records(con, source, file)
-    select_list, params = canonical_projection(source, rec.fields, output=output, properties_name=properties_name)
+    extra = None
+    if rec.json_col is not None:
+        # properties keep nested objects and arrays as JSON (so `properties.a.b` matches);
+        # scalars stay text as before
+        used = projected_fields(source, rec.fields, output=output, properties_name=properties_name)
+        rest = [f for f in rec.fields if f not in used]
+        if rest:
+            pairs = ", ".join(
+                f"{literal(f)}, case when json_type({rec.json_col}->{jptr(f)}) in ('OBJECT', 'ARRAY') "
+                f"then {rec.json_col}->{jptr(f)} else to_json(nullif({ident(f)}::VARCHAR, '')) end"
+                for f in rest
+            )
+            extra = f"json_merge_patch('{{}}', json_object({pairs}))"
+    select_list, params = canonical_projection(
+        source, rec.fields, output=output, properties_name=properties_name, extra_properties_sql=extra
+    )
     out = temp_name(properties_name)
     con.execute(
         f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
@@ -156,6 +180,12 @@ def _read_csv_any(
         raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {first_error}")
     try:
         return _read_csv_path(con, source, file, path, encoding, names)
+    except duckdb.Error:
+        pass
+    # Last resort (e.g. a lone CR inside a field): DuckDB's lenient mode; bad rows still
+    # land in the rejects table, one row per line.
+    try:
+        return _read_csv_path(con, source, file, path, encoding, names, strict=False)
     except duckdb.Error as e:
         raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {one_line(e)}") from None
 
@@ -204,6 +234,7 @@ def _read_csv_path(
     path: Path,
     encoding: str,
     names: list[str] | None,
+    strict: bool = True,
 ) -> Records:
     """Read ``path`` (``file`` or a recovered copy of it) as CSV; ``names`` fixes the
     columns and turns off DuckDB's dialect sniffing."""
@@ -214,6 +245,8 @@ def _read_csv_path(
         params["escape"] = source.options.quote
         args = args.replace("all_varchar=true", "auto_detect=false, columns=$columns, escape=$escape")
         args = args.replace(", names=$names", "")
+        if not strict:
+            args += ", strict_mode=false"
         params.pop("names", None)
     params["f"] = str(path)
     try:
@@ -296,11 +329,11 @@ def _read_json(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path)
     )
     con.execute(
         f"create temp table {out} as select $f as file, _jm_line as line, _jm_raw as raw, {error} as error"
-        f"{', ' + cols if cols else ''} from {vals.table} order by _jm_line",
+        f"{', ' + cols if cols else ''}, _jm_json from {vals.table} order by _jm_line",
         {"f": str(file)},
     )
     con.execute(f"drop table {vals.table}")
-    return Records(out, fields, vals.position_kind)
+    return Records(out, fields, vals.position_kind, "_jm_json")
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -316,8 +349,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     cols = ", ".join(f"{ident(f)}::VARCHAR as {ident(f)}" for f in fields)
     raw = "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
     con.execute(
-        f"create temp table {out} as select $f as file, file_row_number + 1 as line, {raw} as raw, "
-        f"NULL::VARCHAR as error, {cols} from read_parquet($f, file_row_number=true) order by line",
+        f"create temp table {out} as select *, raw::JSON as _jm_json from ("
+        f"select $f as file, file_row_number + 1 as line, {raw} as raw, "
+        f"NULL::VARCHAR as error, {cols} from read_parquet($f, file_row_number=true)) order by line",
         {"f": str(file)},
     )
-    return Records(out, fields, "record")
+    return Records(out, fields, "record", "_jm_json")
