@@ -378,6 +378,16 @@ def nasty_corpus() -> list[tuple[str, str, bytes, set[str], int]]:
     add("sendgrid 1e20 timestamp", "sendgrid.jsonl", "\n".join(sg) + '\n{"email":"a@b.c","timestamp":1e20,"event":"open","sg_event_id":"x1"}\n', ids, n + 1)
     zd = [json.dumps(_zendesk(r)) for r in good]
     add("zendesk tickets broken line", "zendesk.jsonl", "\n".join(zd) + '\n{"id": 99, "created_at": \n', {f"zd:{i}:created" for i in range(20)}, n + 1)
+    tickets = [json.dumps(_zendesk(r), indent=2) for r in good]
+    tickets[10] = tickets[10].replace('"status"', '"status" "x"')
+    add("zendesk export envelope, broken ticket", "zendesk.json",
+        '{\n "tickets": [\n' + ",\n".join(tickets) + '\n ],\n "users": [{"id": 3, "email": "u3@x.com"}],\n "count": 20\n}\n',
+        {f"zd:{i}:created" for i in range(20) if i != 10}, n)
+    batch = [json.dumps(_segment(r), indent=2) for r in good]
+    batch[3] = batch[3][:-5]
+    add("segment batch envelope, broken message", "segment.json",
+        '{"batch": [' + ",".join(batch) + '], "sentAt": "2026-01-01T00:00:00Z", "context": {"ip": "1.2.3.4"}}',
+        ids - {"g3"}, n)
     # ---- xes
     ev = '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2026-01-01T00:00:{0:02d}Z"/><id key="identity:id" value="g{0}"/></event>'
     xes = ('<?xml version="1.0"?>\n<log xmlns="http://www.xes-standard.org/">\n<trace><string key="concept:name" value="c"/>\n'
@@ -403,6 +413,14 @@ def _check(tmp_path: Path, name: str, fmt_file: str, data: bytes, good_ids, phys
         loaded = {r[0] for r in duckdb.sql(f"select event_id from read_parquet('{tmp_path / 'out' / 'events.parquet'}') "
                                            f"where event_id is not null").fetchall()} if fmt != "customers" else \
             {r[0] for r in duckdb.sql(f"select user_id from read_parquet('{tmp_path / 'out' / 'profiles.parquet'}')").fetchall()}
+    if counts.rows_loaded and fmt != "customers":
+        # nonsense never loads: every loaded time is finite and sane, every number finite
+        nonsense = duckdb.sql(
+            f"select count(*) from read_parquet('{tmp_path / 'out' / 'events.parquet'}') "
+            f"where not isfinite(occurred_at) or year(occurred_at) not between 1900 and 2200 "
+            f"or not isfinite(coalesce(revenue, 0)) or not isfinite(coalesce(score, 0))"
+        ).fetchall()[0][0]
+        assert nonsense == 0, name
     FUZZ_STATS["inputs"] += 1
     if physical is not None:
         assert counts.rows_read == physical, (name, counts)

@@ -137,15 +137,19 @@ def _decode(text: str, pos: int) -> tuple[object, int] | None:
         return None
 
 
-def _resync(text: str, pos: int, in_array: bool) -> int:
+def _resync(text: str, pos: int, in_array: bool, like: frozenset[str] = frozenset()) -> int:
     """The start of the next element after a broken stretch beginning at ``pos``: the first
-    ``{`` (after a comma, in an array) whose value parses and is followed by a separator or
-    the end; ``len(text)`` when there is none."""
+    ``{`` (after a comma, in an array) whose value parses, is followed by a separator or the
+    end and - when ``like`` (the keys of the last good element) is given - shares a key with
+    it (so an object nested inside the broken element is not taken for the next element);
+    ``len(text)`` when there is none."""
     pattern = re.compile(r",\s*(?=\{)" if in_array else r"\n\s*(?=\{)")
     for m in pattern.finditer(text, pos + 1):
         start = m.end()
         got = _decode(text, start)
         if got is None or not isinstance(got[0], dict):
+            continue
+        if like and not like.intersection(got[0]):
             continue
         after = _skip(text, got[1])
         if after >= len(text) or text[after] in (",]" if in_array else "{["):
@@ -155,49 +159,132 @@ def _resync(text: str, pos: int, in_array: bool) -> int:
 
 def recover_json_values(text: str) -> list[tuple[str, str | None]]:
     """``(raw, error)`` for each top-level value of a damaged JSON document: the elements of
-    a top-level array, else the values of a concatenation of JSON values. Parseable values
+    a top-level array; for a top-level object (an export envelope such as
+    ``{"tickets": [...], "users": [...]}``), one envelope per element of each damaged array
+    member (``{"tickets": [<element>], <the object's other non-array members>}``) and one per
+    intact array member; else the values of a concatenation of JSON values. Parseable values
     have ``error`` None; each stretch of text that does not parse is one row with a reason.
 
     >>> [(r, e is None) for r, e in recover_json_values('[{"a": 1} {"b": 2}, {"c": 3}]')]
     [('{"a": 1}', False), ('{"b": 2}', True), ('{"c": 3}', True)]
+    >>> [(r, e is None) for r, e in recover_json_values('{"t": [{"a": 1}, {"a" 2}, {"a": 3}], "n": 1}')]
+    [('{"t": [{"a": 1}], "n": 1}', True), ('{"a" 2}', False), ('{"t": [{"a": 3}], "n": 1}', True)]
+
+    A broken stretch ends at the next element that parses; when none follows, it runs to the
+    end of the text (and is still one row: nothing is dropped uncounted).
     """
+    pos = _skip(text, 0)
+    if pos < len(text) and text[pos] == "[":
+        rows, end, closed = _array(text, pos + 1)
+        if not closed:
+            rows.append(("", "invalid JSON document: it ends before the closing ] (truncated file?)"))
+        elif end < len(text):
+            rows.append((text[end:].strip()[:2000], "invalid JSON document: text after the closing ]"))
+        return rows
+    if pos < len(text) and text[pos] == "{" and _decode(text, pos) is None:
+        got = _object(text, pos + 1)
+        if got is not None:
+            return got
+    return _concatenation(text, pos)
+
+
+def _array(text: str, pos: int) -> tuple[list[tuple[str, str | None]], int, bool]:
+    """Elements of the array whose ``[`` ends just before ``pos``: (rows, position after
+    the closing ``]``, whether it was found)."""
     rows: list[tuple[str, str | None]] = []
     n = len(text)
-    pos = _skip(text, 0)
-    in_array = pos < n and text[pos] == "["
-    if in_array:
-        pos = _skip(text, pos + 1)
-    closed = not in_array
+    like: frozenset[str] = frozenset()
+    pos = _skip(text, pos)
     while pos < n:
-        if in_array and text[pos] == "]":
-            closed = True
-            pos = _skip(text, pos + 1)
-            if pos < n:
-                rows.append((text[pos:].strip()[:2000], "invalid JSON document: text after the closing ]"))
-            break
+        if text[pos] == "]":
+            return rows, _skip(text, pos + 1), True
         got = _decode(text, pos)
         if got is not None:
             value, end = got
+            if isinstance(value, dict) and value:
+                like = frozenset(value)
             after = _skip(text, end)
-            if not in_array or after >= n or text[after] in ",]":
+            if after >= n or text[after] in ",]":
                 rows.append((text[pos:end], None))
-                pos = after + 1 if in_array and after < n and text[after] == "," else after
-                pos = _skip(text, pos)
+                pos = _skip(text, after + 1) if after < n and text[after] == "," else after
                 continue
             # a value not followed by , or ]: the separator is missing; it is the bad part
             rows.append((text[pos:end], f"invalid JSON document: no ',' or ']' after element at character {end}"))
             pos = after
             continue
-        nxt = _resync(text, pos, in_array)
+        nxt = _resync(text, pos, True, like)
         bad = text[pos:nxt].rstrip().rstrip(",").strip()
-        if nxt >= n and in_array:
-            reason = "invalid JSON document: this element does not parse and the file ends before the closing ]"
-        else:
-            reason = f"invalid JSON document: text at character {pos} does not parse as JSON"
-        rows.append((bad[:2000] if bad else "", reason))
-        pos = nxt
         if nxt >= n:
-            closed = True  # the tail row says the file ends early
-    if in_array and not closed:
-        rows.append(("", "invalid JSON document: it ends before the closing ] (truncated file?)"))
+            reason = "invalid JSON document: this element does not parse and the file ends before the closing ]"
+            rows.append((bad[:2000], reason))
+            return rows, n, True  # this row reports the missing end
+        rows.append((bad[:2000], f"invalid JSON document: text at character {pos} does not parse as JSON"))
+        pos = nxt
+    return rows, n, False
+
+
+def _object(text: str, pos: int) -> list[tuple[str, str | None]] | None:
+    """Rows of a damaged top-level object (see :func:`recover_json_values`); None when it
+    has no damaged array member to recover elements from."""
+    n = len(text)
+    common: dict[str, object] = {}
+    arrays: list[tuple[str, list[tuple[str, str | None]] | object, bool]] = []
+    tail: tuple[str, str] | None = None
+    pos = _skip(text, pos)
+    while pos < n and text[pos] != "}":
+        key = _decode(text, pos)
+        colon = _skip(text, key[1]) if key is not None else n
+        if key is None or not isinstance(key[0], str) or colon >= n or text[colon] != ":":
+            tail = (text[pos:].strip()[:2000], f"invalid JSON document: text at character {pos} does not parse as JSON")
+            break
+        vpos = _skip(text, colon + 1)
+        value = _decode(text, vpos)
+        if value is not None:
+            if isinstance(value[0], list):
+                arrays.append((key[0], value[0], True))
+            else:
+                common[key[0]] = value[0]
+            pos = _skip(text, value[1])
+        elif vpos < n and text[vpos] == "[":
+            rows, pos, closed = _array(text, vpos + 1)
+            arrays.append((key[0], rows, False))
+            if not closed:
+                tail = ("", "invalid JSON document: it ends before the closing ] (truncated file?)")
+                break
+        else:
+            tail = (text[vpos:].strip()[:2000], f"invalid JSON document: text at character {vpos} does not parse as JSON")
+            break
+        if pos < n and text[pos] == ",":
+            pos = _skip(text, pos + 1)
+    if not any(not intact for _, _, intact in arrays):
+        return None
+    out: list[tuple[str, str | None]] = []
+    for key, value, intact in arrays:
+        if intact:
+            out.append((json.dumps({key: value, **common}, ensure_ascii=False), None))
+            continue
+        for raw, error in value:  # type: ignore[union-attr]
+            if error is None:
+                el = json.loads(raw)
+                out.append((json.dumps({key: [el], **common}, ensure_ascii=False), None))
+            else:
+                out.append((raw, error))
+    if tail is not None:
+        out.append(tail)
+    return out
+
+
+def _concatenation(text: str, pos: int) -> list[tuple[str, str | None]]:
+    rows: list[tuple[str, str | None]] = []
+    n = len(text)
+    while pos < n:
+        got = _decode(text, pos)
+        if got is not None:
+            rows.append((text[pos : got[1]], None))
+            pos = _skip(text, got[1])
+            continue
+        nxt = _resync(text, pos, False)
+        bad = text[pos:nxt].strip()
+        rows.append((bad[:2000], f"invalid JSON document: text at character {pos} does not parse as JSON"))
+        pos = nxt
     return rows
