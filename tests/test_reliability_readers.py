@@ -447,29 +447,33 @@ _damage = st.sampled_from(["none", "garbage_line", "cut", "missing_comma", "bad_
 def damaged_files(draw):
     n = draw(st.integers(1, 30))
     fmt = draw(st.sampled_from(["csv", "jsonl", "json", "csv.gz", "jsonl.gz"]))
+    reader = draw(st.sampled_from(["events", "customers"] if fmt.startswith("csv") else ["events", "segment", "sendgrid"]))
     recs = [event(i) for i in range(n)]
+    shape = {"events": lambda r: r, "segment": _segment, "sendgrid": _sendgrid,
+             "customers": lambda r: {"user_id": r["event_id"], "email": f"\t{r['user_id']}@x.com", "plan": "p"}}[reader]
     damage = draw(_damage)
     bad_at = draw(st.integers(0, n - 1))
     junk = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40))
     good = {r["event_id"] for r in recs}
     physical: int | None = n
     if fmt.startswith("csv"):
-        lines = _csv_text(recs).splitlines(keepends=True)
+        lines = _csv_text([shape(r) for r in recs]).splitlines(keepends=True)
         if damage == "garbage_line":
             lines.insert(1 + bad_at, 'x,"' + junk.replace("\n", " ").replace("\r", " ") + "\n")
             physical = None  # an open quote may swallow following lines into one bad record
             good = {r["event_id"] for r in recs[:bad_at]}
-        elif damage == "bad_value":
+        elif damage == "bad_value" and reader == "events":
             lines.insert(1 + bad_at, f"x1,u,view,{draw(st.sampled_from(['inf', '1e20', 'epoch', '-0001-01-01']))}\n")
             physical = n + 1
         text = "".join(lines)
     else:
-        items = [json.dumps(r) for r in recs]
+        items = [json.dumps(shape(r)) for r in recs]
         if damage == "garbage_line":
             items.insert(bad_at, "{" + json.dumps(junk))
             physical = n + 1
         elif damage == "bad_value":
-            items.insert(bad_at, json.dumps({**recs[0], "event_id": "x1", "revenue": "NaN"}))
+            items.insert(bad_at, json.dumps(shape({**recs[0], "event_id": "x1", "revenue": "NaN",
+                                                    "occurred_at": "infinity"})))
             physical = n + 1
         if fmt == "json":
             if damage == "missing_comma" and n > 1:
@@ -493,7 +497,7 @@ def damaged_files(draw):
         if damage == "cut":
             data = data[: draw(st.integers(10, max(10, len(data) - 1)))]
             good, physical = None, None
-    return f"hyp {fmt} {damage}", f"events.{fmt}", data, good, physical
+    return f"hyp {reader} {fmt} {damage}", f"{reader}.{fmt}", data, good, physical
 
 
 _fuzz = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
