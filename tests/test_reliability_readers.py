@@ -304,6 +304,18 @@ def _zendesk(r: dict) -> dict:
             "status": "open", "requester_id": n}
 
 
+def _parquet(sql: str) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "t.parquet"
+        con = duckdb.connect()
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(f"copy ({sql}) to '{path}' (format parquet)")
+        con.close()
+        return path.read_bytes()
+
+
 def nasty_corpus() -> list[tuple[str, str, bytes, set[str], int]]:
     """(name, format, file bytes, ids of good records that must load, physical records).
 
@@ -363,6 +375,16 @@ def nasty_corpus() -> list[tuple[str, str, bytes, set[str], int]]:
     add("json array cut", "events.json", "[" + ",".join(arr) + ', {"event_id": "x', ids, n + 1)
     add("json array empty", "events.json", "[]", set(), 0)
     add("json empty file", "events.json", "", set(), 0)
+    # ---- events Parquet (typed columns: nested structs, NaN/inf doubles, far timestamps)
+    add("parquet typed + nested + nonsense", "events.parquet", _parquet(
+        "select 'g' || i as event_id, 'u' || (i % 7) as user_id, 'view' as event_type, "
+        "timestamptz '2026-01-01 00:00:00+00' + to_minutes(i) as occurred_at, i * 1.5 as revenue, "
+        "{'a': {'b': [1, i]}} as p from range(20) t(i) union all "
+        "select 'x' || i, 'u', 'view', [timestamptz '3000-01-01 00:00:00+00', timestamptz 'infinity', "
+        "timestamptz '1200-01-01 00:00:00+00', timestamptz '2026-01-01 00:00:00+00'][i + 1], "
+        "['nan'::double, 'inf'::double, 1.0, '-inf'::double][i + 1], NULL from range(4) t(i)"), ids, n + 4)
+    add("parquet empty", "events.parquet", _parquet(
+        "select 'g' as event_id, 'u' as user_id, 'v' as event_type, now() as occurred_at limit 0"), set(), 0)
     # ---- customers
     prof = "user_id,email,plan\n" + "".join(f"u{i},\tu{i}@x.com ,p\n" for i in range(10))
     add("customers tab emails + bad row", "customers.csv", prof + 'u99,"open\n', {f"u{i}" for i in range(10)}, 11)
