@@ -85,8 +85,10 @@ def test_broken_json_document_is_one_quarantined_row(tmp_path):
     assert df.reason[1].startswith("invalid JSON document: it ends before the closing ]")
     (tmp_path / "worse.json").write_text('[{"a": 1}, {"b": 2')
     df = staged_frame(SourceConfig("s", "web", "events", str(tmp_path / "worse.json")))
-    assert list(df.status) == ["quarantined"]
-    assert df.reason[0].startswith("invalid JSON document: ")
+    # issue 6: the element that parses is kept (and judged); the cut-off one is the bad part
+    assert list(df.status) == ["quarantined", "quarantined"]
+    assert df.reason[0] == "missing event_type"
+    assert df.reason[1].startswith("invalid JSON document: ")
 
 
 def test_headerless_names_epoch_seconds(tmp_path):

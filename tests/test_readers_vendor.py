@@ -167,9 +167,11 @@ def test_sendgrid_broken_array_document_is_one_error_row(tmp_path):
     f = tmp_path / "cut.json"
     f.write_text((GOLDEN / "sendgrid" / "webhook.json").read_text()[:700])
     _, rows = read("sendgrid", f)
-    assert len(rows) == 1
-    assert rows[0]["line"] == 1 and rows[0]["error"].startswith("invalid JSON document: ")
-    assert rows[0]["raw"].startswith('[\n  {"email": "ann.lee@example.com"')
+    # issue 6 item 2: the complete first element is kept; the cut-off second is the one error row
+    assert len(rows) == 2
+    assert rows[0]["line"] == 1 and rows[0]["error"] is None and rows[0]["event_id"] == "sg-ev-1"
+    assert rows[1]["line"] == 2 and rows[1]["error"].startswith("invalid JSON document: ")
+    assert rows[1]["raw"].startswith('{"email": "ann.lee@example.com"')
 
 
 def test_invalid_utf8_line_is_kept(tmp_path):

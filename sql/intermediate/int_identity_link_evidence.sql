@@ -8,11 +8,16 @@ with events as (
     from int_events
 ),
 
+-- A profile row re-delivered (the same identifiers from the same source, in another file or
+-- twice in one) is one assertion, not two: its first copy is the evidence.
 profiles as (
     select
         'profile' as link_source, profile_key as record_key, source, null::varchar as event_id,
         source_file, source_line, null::timestamptz as occurred_at, user_id, anonymous_id, email
     from int_profiles
+    qualify row_number() over (
+        partition by source, user_id, anonymous_id, email order by profile_key
+    ) = 1
 ),
 
 records as (

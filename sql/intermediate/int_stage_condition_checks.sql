@@ -13,14 +13,48 @@ conditions as (
     from cfg_stage_rule_conditions
 ),
 
+-- Pre-filter: a `channel` condition, or an `event_type` pattern without glob characters,
+-- can only be met by events with exactly that value, so those pairs come from an equality
+-- join (a hash join) instead of every event x every condition. The rest pairs every event
+-- with every remaining condition, as before; `checked` decides either way.
+is_literal as (
+    select
+        *,
+        condition_kind = 'channel'
+            or (condition_kind = 'event_type' and not regexp_matches(pattern, '[*?\[\]\\]'))
+            as is_equality
+    from conditions
+),
+
+candidate_pairs as (
+    select events.event_key, is_literal.rule_index, is_literal.condition_kind,
+        is_literal.column_name, is_literal.json_path, is_literal.pattern, is_literal.bound
+    from events
+    inner join is_literal
+        on is_literal.is_equality
+        and is_literal.pattern = case is_literal.condition_kind
+            when 'channel' then events.channel else events.event_type end
+    union all
+    select events.event_key, is_literal.rule_index, is_literal.condition_kind,
+        is_literal.column_name, is_literal.json_path, is_literal.pattern, is_literal.bound
+    from events
+    cross join is_literal
+    where not is_literal.is_equality
+),
+
 condition_values as (
     select
-        events.event_key,
-        conditions.*,
+        candidate_pairs.event_key,
+        candidate_pairs.rule_index,
+        candidate_pairs.condition_kind,
+        candidate_pairs.column_name,
+        candidate_pairs.json_path,
+        candidate_pairs.pattern,
+        candidate_pairs.bound,
         case
-            when conditions.json_path is not null
-                then json_extract_string(events.properties, conditions.json_path)
-            else case conditions.column_name
+            when candidate_pairs.json_path is not null
+                then json_extract_string(events.properties, candidate_pairs.json_path)
+            else case candidate_pairs.column_name
                 when 'event_id' then events.event_id
                 when 'source' then events.source
                 when 'channel' then events.channel
@@ -41,13 +75,13 @@ condition_values as (
             end
         end as text_value,
         case
-            when conditions.json_path is not null
-                then try_cast(json_extract_string(events.properties, conditions.json_path) as double)
-            when conditions.column_name = 'revenue' then events.revenue
-            when conditions.column_name = 'score' then events.score
+            when candidate_pairs.json_path is not null
+                then try_cast(json_extract_string(events.properties, candidate_pairs.json_path) as double)
+            when candidate_pairs.column_name = 'revenue' then events.revenue
+            when candidate_pairs.column_name = 'score' then events.score
         end as number_value
-    from events
-    cross join conditions
+    from candidate_pairs
+    inner join events using (event_key)
 ),
 
 checked as (

@@ -11,7 +11,8 @@ cleaned as (
         *,
         nullif(trim(user_id), '') as user_id_clean,
         nullif(trim(anonymous_id), '') as anonymous_id_clean,
-        nullif(lower(trim(email)), '') as email_clean
+        -- any leading/trailing white space (tab, newline, NBSP, BOM, ...) is not part of an email
+        nullif(lower(regexp_replace(email, '^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$', '', 'g')), '') as email_clean
     from source_rows
 ),
 

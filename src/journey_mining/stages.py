@@ -99,8 +99,10 @@ def load_stage_rules(con: duckdb.DuckDBPyConnection, stages: StagesConfig) -> No
     )
     if not stages.rules:
         return
-    con.executemany(
-        "insert into cfg_stage_rules values (?, ?, ?, ?, ?, ?)",
+    _insert(
+        con,
+        "cfg_stage_rules",
+        ("rule_index", "stage", "stage_index", "after_stage", "after_index", "condition_groups"),
         [
             (r.index, r.stage, r.stage_index, r.after, r.after_index, _condition_groups(r))
             for r in stages.rules
@@ -108,7 +110,25 @@ def load_stage_rules(con: duckdb.DuckDBPyConnection, stages: StagesConfig) -> No
     )
     conditions = [row for rule in stages.rules for row in condition_rows(rule)]
     if conditions:
-        con.executemany("insert into cfg_stage_rule_conditions values (?, ?, ?, ?, ?, ?)", conditions)
+        _insert(
+            con,
+            "cfg_stage_rule_conditions",
+            ("rule_index", "condition_kind", "column_name", "json_path", "pattern", "bound"),
+            conditions,
+        )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert ``rows`` in one statement through an Arrow table (``executemany`` costs ~1 ms
+    a row: 10,000 rules took 27 s). Values stay data, never SQL text."""
+    import pyarrow as pa
+
+    data = pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
+    con.register("_jm_cfg_rows", data)
+    try:
+        con.execute(f"insert into {table} by name select * from _jm_cfg_rows")
+    finally:
+        con.unregister("_jm_cfg_rows")
 
 
 def assign_stages(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:

@@ -25,7 +25,17 @@ import duckdb
 from ..config import Config, SourceConfig
 from ..errors import SourceError, one_line
 from ..models import build_table
-from .base import EVENT_COLUMNS, PROFILE_OUT_COLUMNS, ReaderOutput, ident, list_files
+from .base import (
+    EVENT_COLUMNS,
+    MAX_EPOCH_S,
+    MAX_EVENT_YEAR,
+    MIN_EPOCH_S,
+    MIN_EVENT_YEAR,
+    PROFILE_OUT_COLUMNS,
+    ReaderOutput,
+    ident,
+    list_files,
+)
 
 __all__ = [
     "READER_MODULES",
@@ -108,6 +118,14 @@ def _timestamp_params(source: SourceConfig, default: str | None) -> dict[str, ob
     return {"ts_format": "strptime", "strptime_format": fmt, "timezone": tz, "strptime_zone": zone}
 
 
+_SANE_RANGE = {
+    "min_year": MIN_EVENT_YEAR,
+    "max_year": MAX_EVENT_YEAR,
+    "min_epoch_s": float(MIN_EPOCH_S),
+    "max_epoch_s": float(MAX_EPOCH_S),
+}
+
+
 def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
     """Read every file of one source and run its staging model; returns the name of a temp
     table with one row per row read (``status`` loaded | quarantined | duplicate)."""
@@ -135,7 +153,12 @@ def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
         con.execute(f"drop table {out.relation}")
     if source.is_profile:
         return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target="_src_staged", temp=True)
-    params = {"source": source.name, "channel": source.channel, **_timestamp_params(source, default_ts)}
+    params = {
+        "source": source.name,
+        "channel": source.channel,
+        **_timestamp_params(source, default_ts),
+        **_SANE_RANGE,
+    }
     return build_table(con, "staging", "stg_source_events", params, target="_src_staged", temp=True)
 
 

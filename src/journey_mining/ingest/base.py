@@ -40,6 +40,8 @@ from ..schema import PROFILE_COLUMNS, READER_COLUMNS
 
 __all__ = [
     "EVENT_COLUMNS",
+    "MAX_EVENT_YEAR",
+    "MIN_EVENT_YEAR",
     "PROFILE_OUT_COLUMNS",
     "ReaderOutput",
     "canonical_projection",
@@ -53,6 +55,15 @@ __all__ = [
 
 EVENT_COLUMNS = ("file", "line", "raw", "error", *READER_COLUMNS)
 PROFILE_OUT_COLUMNS = ("file", "line", "raw", "error", *PROFILE_COLUMNS)
+
+# The sane range of event times (UTC calendar years, inclusive): an occurred_at outside it
+# (year 1200 BC, 1e20 epoch seconds, 'infinity') is quarantined, never loaded. Journeys are
+# about people: 1900 is before any digital log, 2200 far beyond any scheduled event.
+MIN_EVENT_YEAR = 1900
+MAX_EVENT_YEAR = 2200
+# The same range in Unix seconds: 1900-01-01T00:00:00Z up to (not including) 2201-01-01.
+MIN_EPOCH_S = -2208988800
+MAX_EPOCH_S = 7289654400 - 1
 
 # A delimiter no text file contains, so DuckDB's CSV reader yields whole lines.
 _LINE_DELIM = "\x1f\x1e\x1d\x1c"

@@ -12,6 +12,8 @@ objects (or one object, or JSON lines); ``.parquet``.
 
 from __future__ import annotations
 
+import csv
+import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +22,17 @@ import duckdb
 from ..config import SourceConfig
 from ..errors import SourceError, one_line
 from ..schema import READER_COLUMNS
-from .base import ReaderOutput, canonical_projection, ident, is_utf8, temp_name
-from .jsonutil import json_text_sql, read_json_values, read_text_lines, unique_fields
+from .base import (
+    ReaderOutput,
+    canonical_projection,
+    ident,
+    is_utf8,
+    literal,
+    projected_fields,
+    temp_name,
+)
+from .jsonutil import jptr, json_text_sql, read_json_values, read_text_lines, unique_fields
+from .recover import bom_encoding, gunzip_prefix, transcode_bom
 
 __all__ = ["Records", "file_kind", "read_records", "read_mapped"]
 
@@ -31,6 +42,7 @@ class Records:
     table: str  # temp table: file, line, raw, error, <fields...>
     fields: tuple[str, ...]
     position_kind: str  # line | record
+    json_col: str | None = None  # JSON/Parquet: the record as JSON (nested values stay nested)
 
 
 def file_kind(path: Path) -> str:
@@ -70,7 +82,22 @@ def read_mapped(
     """:func:`read_records`, then the source's column mapping: the whole of a reader for a
     format whose files already hold one record per row (``events``, ``customers``)."""
     rec = read_records(con, source, file)
-    select_list, params = canonical_projection(source, rec.fields, output=output, properties_name=properties_name)
+    extra = None
+    if rec.json_col is not None:
+        # properties keep nested objects and arrays as JSON (so `properties.a.b` matches);
+        # scalars stay text as before
+        used = projected_fields(source, rec.fields, output=output, properties_name=properties_name)
+        rest = [f for f in rec.fields if f not in used]
+        if rest:
+            pairs = ", ".join(
+                f"{literal(f)}, case when json_type({rec.json_col}->{jptr(f)}) in ('OBJECT', 'ARRAY') "
+                f"then {rec.json_col}->{jptr(f)} else to_json(nullif({ident(f)}::VARCHAR, '')) end"
+                for f in rest
+            )
+            extra = f"json_merge_patch('{{}}', json_object({pairs}))"
+    select_list, params = canonical_projection(
+        source, rec.fields, output=output, properties_name=properties_name, extra_properties_sql=extra
+    )
     out = temp_name(properties_name)
     con.execute(
         f"create temp table {out} as select file, line, raw, error, {select_list} from {rec.table}",
@@ -83,23 +110,145 @@ def read_mapped(
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv_args(source: SourceConfig) -> tuple[str, dict]:
+def _csv_args(source: SourceConfig, encoding: str) -> tuple[str, dict]:
     o = source.options
     params: dict[str, object] = {"delim": o.delimiter, "quote": o.quote, "header": o.header}
     args = "all_varchar=true, header=$header, delim=$delim, quote=$quote"
     if o.names:
         params["names"] = list(o.names)
         args += ", names=$names"
-    if not is_utf8(o.encoding):
-        params["encoding"] = o.encoding
+    if not is_utf8(encoding):
+        params["encoding"] = encoding
         args += ", encoding=$encoding"
     return args, params
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Records:
+    """One CSV file. Valid files take DuckDB's sniffing reader; when it refuses the file (a
+    bad row upsets the sniffer, a line over 2 MB), the file is read again with the dialect
+    fixed by the options, so only the bad rows are rejected. A UTF-16/32 file (byte order
+    mark) is transcoded; a ``.gz`` cut short keeps every complete line and adds one error
+    row for the cut-off tail."""
+    encoding = source.options.encoding
+    if is_utf8(encoding) and (bom := bom_encoding(file)) is not None:
+        tmp = transcode_bom(file, bom)
+        try:
+            return _read_csv_any(con, source, file, tmp, "utf-8")
+        finally:
+            tmp.unlink(missing_ok=True)
+    try:
+        return _read_csv_any(con, source, file, file, encoding, gz_fallback=True)
+    except _GzipBroken as e:
+        gz = gunzip_prefix(file, keep_tail=False)
+        try:
+            rec = _read_csv_any(con, source, file, gz.path, encoding)
+        finally:
+            gz.path.unlink(missing_ok=True)
+        if gz.error or gz.tail:
+            con.execute(
+                f"insert into {rec.table} (file, line, raw, error) values ($f, $line, $raw, $err)",
+                {
+                    "f": str(file),
+                    "line": gz.lines + 1,
+                    "raw": gz.tail[:2000].decode("utf-8", "replace"),
+                    "err": f"unparseable CSV row: {gz.error or 'the .gz file ends inside this row'} ({e})",
+                },
+            )
+        return rec
+
+
+class _GzipBroken(Exception):
+    pass
+
+
+def _read_csv_any(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    file: Path,
+    path: Path,
+    encoding: str,
+    gz_fallback: bool = False,
+) -> Records:
+    try:
+        return _read_csv_path(con, source, file, path, encoding, None)
+    except duckdb.Error as e:
+        if gz_fallback and _is_gz(path):
+            raise _GzipBroken(one_line(e)) from None
+        first_error = one_line(e)
+    names = _csv_names(source, path, encoding)
+    if not names:
+        raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {first_error}")
+    try:
+        return _read_csv_path(con, source, file, path, encoding, names)
+    except duckdb.Error:
+        pass
+    # Last resort (e.g. a lone CR inside a field): DuckDB's lenient mode; bad rows still
+    # land in the rejects table, one row per line.
+    try:
+        return _read_csv_path(con, source, file, path, encoding, names, strict=False)
+    except duckdb.Error as e:
+        raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {one_line(e)}") from None
+
+
+def _is_gz(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _csv_names(source: SourceConfig, path: Path, encoding: str) -> list[str]:
+    """Column names for the fixed-dialect read: ``options.names``, else the header line
+    (parsed with the source's delimiter and quote), else ``column0..`` like DuckDB."""
+    o = source.options
+    if o.names:
+        return list(o.names)
+    opener = gzip.open if _is_gz(path) else open
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as fh:
+        first = ""
+        for first in fh:
+            if first.strip("\r\n"):
+                break
+    dialect = {"delimiter": o.delimiter, "quotechar": o.quote or None, "quoting": csv.QUOTE_MINIMAL if o.quote else csv.QUOTE_NONE}
+    try:
+        fields = next(csv.reader([first.lstrip("\ufeff").rstrip("\r\n")], **dialect), [])
+    except (csv.Error, TypeError):
+        return []
+    if not o.header:
+        return [f"column{i}" for i in range(len(fields))]
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(fields):
+        name = name or f"column{i}"
+        base, k = name, 0
+        while name.lower() in seen:
+            k += 1
+            name = f"{base}_{k}"
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _read_csv_path(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    file: Path,
+    path: Path,
+    encoding: str,
+    names: list[str] | None,
+    strict: bool = True,
+) -> Records:
+    """Read ``path`` (``file`` or a recovered copy of it) as CSV; ``names`` fixes the
+    columns and turns off DuckDB's dialect sniffing."""
     parsed, rejects, out = (temp_name(p) for p in ("csv", "rej", "rec"))
-    args, params = _csv_args(source)
-    params["f"] = str(file)
+    args, params = _csv_args(source, encoding)
+    if names is not None:
+        params["columns"] = {n: "VARCHAR" for n in names}
+        params["escape"] = source.options.quote
+        args = args.replace("all_varchar=true", "auto_detect=false, columns=$columns, escape=$escape")
+        args = args.replace(", names=$names", "")
+        if not strict:
+            args += ", strict_mode=false"
+        params.pop("names", None)
+    params["f"] = str(path)
     try:
         con.execute(
             f"create temp table {parsed} as select row_number() over () as _rec, * "
@@ -107,10 +256,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) 
             f"rejects_scan='{rejects}_scan')",
             params,
         )
-    except duckdb.Error as e:
-        raise SourceError(f"source {source.name!r}: cannot read {file} as CSV: {one_line(e)}") from None
+    except duckdb.Error:
+        for t in (parsed, rejects, f"{rejects}_scan"):
+            con.execute(f"drop table if exists {t}")
+        raise
     fields = tuple(d[0] for d in con.execute(f"select * from {parsed} limit 0").description[1:])
-    lines = read_text_lines(con, file, source.options.encoding)
+    lines = read_text_lines(con, path, encoding)
     header_lines = 1 if source.options.header else 0
     # Align parsed records with physical lines when every record is one line (the usual
     # case): the k-th non-blank, non-header, non-rejected line is record k. Otherwise
@@ -138,10 +289,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) 
             f"NULL::VARCHAR as error, {cols} from {parsed} p"
         )
     nulls = ", ".join(f"NULL::VARCHAR as {ident(f)}" for f in fields)
+    # DuckDB may report one bad line several times (once per extra field): one row per
+    # line, with its last (most complete) complaint.
     rejected = (
-        f"select $f as file, line, csv_line as raw, "
-        f"'unparseable CSV row: ' || error_message as error{', ' + nulls if nulls else ''} "
-        f"from {rejects}"
+        f"select $f as file, line, arg_max(csv_line, byte_position) as raw, "
+        f"'unparseable CSV row: ' || arg_max(error_message, byte_position) as error"
+        f"{', ' + nulls if nulls else ''} from {rejects} group by line"
     )
     con.execute(
         f"create temp table {out} as select * from ({body} union all {rejected}) order by line",
@@ -176,11 +329,11 @@ def _read_json(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path)
     )
     con.execute(
         f"create temp table {out} as select $f as file, _jm_line as line, _jm_raw as raw, {error} as error"
-        f"{', ' + cols if cols else ''} from {vals.table} order by _jm_line",
+        f"{', ' + cols if cols else ''}, _jm_json from {vals.table} order by _jm_line",
         {"f": str(file)},
     )
     con.execute(f"drop table {vals.table}")
-    return Records(out, fields, vals.position_kind)
+    return Records(out, fields, vals.position_kind, "_jm_json")
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -196,8 +349,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     cols = ", ".join(f"{ident(f)}::VARCHAR as {ident(f)}" for f in fields)
     raw = "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
     con.execute(
-        f"create temp table {out} as select $f as file, file_row_number + 1 as line, {raw} as raw, "
-        f"NULL::VARCHAR as error, {cols} from read_parquet($f, file_row_number=true) order by line",
+        f"create temp table {out} as select *, raw::JSON as _jm_json from ("
+        f"select $f as file, file_row_number + 1 as line, {raw} as raw, "
+        f"NULL::VARCHAR as error, {cols} from read_parquet($f, file_row_number=true)) order by line",
         {"f": str(file)},
     )
-    return Records(out, fields, "record")
+    return Records(out, fields, "record", "_jm_json")

@@ -34,6 +34,7 @@ import duckdb
 
 from ..errors import one_line
 from .base import _LINE_DELIM, EVENT_COLUMNS, ident, is_utf8, literal, temp_name
+from .recover import bom_encoding, gunzip_prefix, recover_json_values, transcode_bom
 
 __all__ = [
     "INTERNAL_PREFIX",
@@ -175,7 +176,44 @@ def unique_fields(names: Iterable[str], reserved: Iterable[str] = ()) -> list[st
 def read_text_lines(con: duckdb.DuckDBPyConnection, file: Path, encoding: str = "utf-8") -> str:
     """Temp table ``(_jm_line, _jm_raw, _jm_error)``: every physical line (blank ones as
     NULL), decompressing .gz. A line that is not valid text in ``encoding`` is kept as a row
-    with ``_jm_error`` set (DuckDB's CSV reader rejects it; the rejects table has its line)."""
+    with ``_jm_error`` set (DuckDB's CSV reader rejects it; the rejects table has its line).
+
+    A UTF-16/32 file (byte order mark) read as UTF-8 is transcoded first; a ``.gz`` cut
+    short gives every complete line before the cut plus ONE error row for the cut-off tail.
+    """
+    if is_utf8(encoding) and (bom := bom_encoding(file)) is not None:
+        tmp = transcode_bom(file, bom)
+        try:
+            return _read_text_lines(con, tmp, "utf-8")
+        finally:
+            tmp.unlink(missing_ok=True)
+    try:
+        return _read_text_lines(con, file, encoding, raise_errors=_is_gz(file))
+    except duckdb.Error as e:
+        gz = gunzip_prefix(file, keep_tail=False)
+        try:
+            lines = _read_text_lines(con, gz.path, encoding)
+        finally:
+            gz.path.unlink(missing_ok=True)
+        if gz.error or gz.tail:
+            con.execute(
+                f"insert into {lines} select coalesce(max(_jm_line), 0) + 1, $raw, $err from {lines}",
+                {
+                    "raw": gz.tail[:2000].decode("utf-8", "replace"),
+                    "err": f"unreadable line: {gz.error or 'the .gz file ends inside this line'} ({one_line(e)})",
+                },
+            )
+        return lines
+
+
+def _is_gz(file: Path) -> bool:
+    with open(file, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _read_text_lines(
+    con: duckdb.DuckDBPyConnection, file: Path, encoding: str = "utf-8", raise_errors: bool = False
+) -> str:
     lines, rej = temp_name("jl"), temp_name("jlrej")
     params: dict[str, object] = {"f": str(file)}
     enc = ""
@@ -195,6 +233,8 @@ def read_text_lines(con: duckdb.DuckDBPyConnection, file: Path, encoding: str = 
         # Not readable as text at all (e.g. a corrupt .gz): one row says so.
         for t in (f"{lines}_a", rej, f"{rej}_scan"):
             con.execute(f"drop table if exists {t}")
+        if raise_errors:
+            raise
         con.execute(
             f"create temp table {lines} as select 1::BIGINT as _jm_line, ''::VARCHAR as _jm_raw, "
             f"$err::VARCHAR as _jm_error",
@@ -284,8 +324,12 @@ def read_json_values(
                 f"insert into {out} select count(*) + 1, NULL, NULL, 'invalid JSON document: it "
                 f"ends before the closing ] (truncated file?)' from {out}"
             )
-    except duckdb.Error as e:
-        error = "invalid JSON document: " + one_line(e)
+    except duckdb.Error:
+        # Keep every element that parses; each broken stretch is one error row.
+        con.execute(f"drop table if exists {out}")
+        _recover_document(con, file, encoding, out)
+        con.execute(f"drop table {lines}")
+        return JsonValues(out, "record")
     if error is not None:
         # The document is unusable as a whole: one row carries its beginning and the reason.
         con.execute(f"drop table if exists {out}")
@@ -298,6 +342,42 @@ def read_json_values(
         )
     con.execute(f"drop table {lines}")
     return JsonValues(out, "record")
+
+
+def _recover_document(con: duckdb.DuckDBPyConnection, file: Path, encoding: str, out: str) -> None:
+    """Temp table ``out`` (like :func:`read_json_values`'s) from the recovery parser."""
+    import pyarrow as pa
+
+    if _is_gz(file):
+        gz = gunzip_prefix(file, keep_tail=True)
+        try:
+            data = gz.path.read_bytes()
+        finally:
+            gz.path.unlink(missing_ok=True)
+    else:
+        data = file.read_bytes()
+    bom = bom_encoding(file) if not _is_gz(file) else None
+    enc = bom or ("utf-8" if is_utf8(encoding) else encoding)
+    text = data.decode(enc, "replace").lstrip("\ufeff")
+    rows = recover_json_values(text)
+    batch = pa.table(
+        {
+            "_jm_line": pa.array(range(1, len(rows) + 1), pa.int64()),
+            "_jm_raw": pa.array([r for r, _ in rows], pa.string()),
+            "_jm_error": pa.array([e for _, e in rows], pa.string()),
+        }
+    )
+    view = temp_name("jrec")
+    con.register(view, batch)
+    try:
+        con.execute(
+            f"create temp table {out} as select _jm_line, _jm_raw, "
+            f"case when _jm_error is null then try_cast(_jm_raw as JSON) end as _jm_json, "
+            f"coalesce(_jm_error, case when try_cast(_jm_raw as JSON) is null "
+            f"then 'invalid JSON: ' || left(_jm_raw, 80) end) as _jm_error from {view} order by _jm_line"
+        )
+    finally:
+        con.unregister(view)
 
 
 def _last_char(file: Path) -> str:

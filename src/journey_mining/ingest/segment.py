@@ -34,7 +34,9 @@ Fields for ``source.columns``: every key path down to three levels, dotted
 
 ``line``: the physical line in a JSON-lines file (``position_kind = "line"``); when the file
 is a JSON document or holds batch documents, the message's ordinal in the file
-(``position_kind = "record"``). A line or element that is not a JSON object is an error row.
+(``position_kind = "record"``). A line or element that is not a JSON object is an error row;
+so is a message whose ``userId``, ``anonymousId``, ``previousId`` or ``messageId`` is a JSON
+array or object (an id is a string or a number).
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ _STRUCTURE = json.dumps(
         },
     }
 )
+
+
+_ID_KEYS = ("userId", "anonymousId", "previousId", "messageId")
 
 
 def _s(*keys: str) -> str:
@@ -195,6 +200,14 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
         )
         con.execute(f"drop table {v}")
         position_kind = values.position_kind
+    # An id must be a string or a number: userId ["u1"] or {"id": 1} is not one customer.
+    for key in _ID_KEYS:
+        con.execute(
+            f"update {msgs} set _jm_error = {literal(key)} || ' is a JSON ' || "
+            f"lower(json_type(_jm_json->{jptr(key)})) || ', not an id: ' "
+            f"|| left((_jm_json->{jptr(key)})::VARCHAR, 80) "
+            f"where _jm_error is null and json_type(_jm_json->{jptr(key)}) in ('ARRAY', 'OBJECT')"
+        )
     paths = [
         p for p in path_fields(con, msgs, _J, 3, "_jm_error is null") if p != ("_jm_batch_sent_at",)
     ]

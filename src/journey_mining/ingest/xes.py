@@ -22,7 +22,8 @@ JSON text).
 ``raw`` is the event's flattened attributes as a JSON object; ``line`` the event's ordinal in
 the file (``position_kind = "record"``). A malformed or truncated document keeps every event
 read before the fault and adds ONE row with ``error`` set (its ``raw`` is the offending XML
-line when it can be found); a well-formed document whose root is not ``<log>`` adds one
+line when it can be found), then one error row per ``<event`` start tag after the fault (the
+events the parser can no longer read are counted, not lost); a well-formed document whose root is not ``<log>`` adds one
 error row as well.
 
 Default mapping (``source.columns`` / ``source.constants`` override it; e.g.
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -144,6 +146,8 @@ class _Sink:
         self.lines.append(self.count)
         self.raws.append(raw)
         self.errors.append(error)
+        if len(self.lines) >= BATCH_ROWS:
+            self.flush()
 
     def flush(self) -> None:
         if not self.lines:
@@ -195,6 +199,29 @@ def _line_at(file: Path, lineno: int) -> str:
     return last[:2000].decode("utf-8", "replace").strip()
 
 
+_EVENT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?event(?=[\s/>])")
+
+
+def _count_events_after(file: Path, line: int, col: int, sink: _Sink) -> None:
+    """After an XML error the parser stops: every ``<event`` start tag after the error
+    position is still a record of the file, so each becomes one error row (its raw text is
+    the line it starts on) instead of vanishing uncounted."""
+    try:
+        with _open(file) as fh:
+            for i, text in enumerate(fh, 1):
+                if i < line:
+                    continue
+                start = col + 1 if i == line else 0
+                for _ in _EVENT_TAG.finditer(text, start):
+                    sink.add_error(
+                        text[:2000].decode("utf-8", "replace").strip(),
+                        f"XES event after the XML error at line {line}: not read "
+                        f"(the document is malformed from line {line} on)",
+                    )
+    except (OSError, EOFError, zlib.error):
+        pass  # a cut .gz: nothing more can be counted
+
+
 def _stream(file: Path, sink: _Sink) -> None:
     """Parse ``file`` into ``sink``; a fault ends the stream with one error row."""
     root: ET.Element | None = None
@@ -229,6 +256,7 @@ def _stream(file: Path, sink: _Sink) -> None:
             _line_at(file, line),
             f"malformed XES (XML error at line {line}, column {col}): {one_line(e)}",
         )
+        _count_events_after(file, line, col, sink)
         return
     except (OSError, EOFError, zlib.error) as e:  # unreadable or truncated .gz
         _emit_trace(sink, trace, events)
