@@ -156,8 +156,6 @@ def check_outputs(config: Config, plans: list[SourcePlan]) -> None:
 
     # export.parquet_dir
     where = f"export.parquet_dir {pq}"
-    if _within(pq, wh) or _within(wh, pq):
-        raise ConfigError(f"{where} and warehouse.path {wh} overlap: the export would replace the warehouse")
     if cfg is not None and _within(cfg, pq):
         raise ConfigError(f"{where} holds the config file {cfg}: the export would delete it")
     for f, name in inputs.items():
@@ -168,6 +166,8 @@ def check_outputs(config: Config, plans: list[SourcePlan]) -> None:
             raise ConfigError(f"{where} holds the folder {folder} of source {name!r}: the export would delete it")
         if recursive and _within(pq, folder):
             raise ConfigError(f"{where} is inside the folder {folder} that source {name!r} reads recursively")
+    if _within(pq, wh) or _within(wh, pq):
+        raise ConfigError(f"{where} and warehouse.path {wh} overlap: the export would replace the warehouse")
     if _within(report, pq):
         raise ConfigError(f"{where} holds export.report {report}: the export would delete it")
     why = export_replaceable(pq)

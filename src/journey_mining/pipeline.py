@@ -114,7 +114,9 @@ def stderr_progress(msg: str) -> None:
 
 
 def ingest_one(ctx: RunContext, plan: SourcePlan, progress: Progress | None = None) -> SourceCounts:
-    counts = ingest_source(plan, ctx.scratch / _safe(plan.source.name))
+    out_dir = ctx.scratch / _safe(plan.source.name)
+    counts = ingest_source(plan, out_dir)
+    _refuse_resource_quarantine(ctx, plan, out_dir)
     if progress:
         progress(
             f"ingested {counts.source} ({counts.files} file(s), {counts.seconds:.1f} s): "
@@ -122,6 +124,27 @@ def ingest_one(ctx: RunContext, plan: SourcePlan, progress: Progress | None = No
             f"{counts.rows_quarantined:,} quarantined + {counts.rows_duplicate:,} duplicate"
         )
     return counts
+
+
+def _refuse_resource_quarantine(ctx: RunContext, plan: SourcePlan, out_dir: Path) -> None:
+    """A reader that ran out of memory must fail the run, not quarantine the file as if its
+    rows were bad (they are not: with more memory they load)."""
+    from .errors import OutputError
+
+    con = ingest.new_connection(settings={})
+    try:
+        hit = con.execute(
+            "select file from read_parquet($f) where reason ilike '%Out of Memory Error%' limit 1",
+            {"f": str(out_dir / "quarantine.parquet")},
+        ).fetchall()
+    finally:
+        con.close()
+    if hit:
+        mem = ingest.RUN_SETTINGS.get("memory_limit", "the default")
+        raise OutputError(
+            f"source {plan.source.name!r}: DuckDB ran out of memory reading {hit[0][0]} "
+            f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
+        )
 
 
 def ingest_all(ctx: RunContext, progress: Progress | None = None) -> list[SourceCounts]:

@@ -183,13 +183,17 @@ def _import_ledger(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str)
     if ledger.exists():
         os.replace(ledger, ledger.with_name(f"{ledger.name}.claimed-{run_id}"))
     runs: dict[str, dict] = {}
+    own: list[dict] = []
     for part in _claimed(warehouse):
         for line in part.read_text(encoding="utf-8").splitlines():
             try:
                 rec = json.loads(line)
             except ValueError:
                 continue  # a line cut by a crash mid-write
-            if not isinstance(rec, dict) or not rec.get("run_id") or rec["run_id"] == run_id:
+            if not isinstance(rec, dict) or not rec.get("run_id"):
+                continue
+            if rec["run_id"] == run_id:
+                own.append(rec)  # this run's own `started`: stays journaled until it finishes
                 continue
             r = runs.setdefault(rec["run_id"], {"run_id": rec["run_id"]})
             event = rec.get("event", "failed")  # ledgers before the journal held failures only
@@ -197,6 +201,8 @@ def _import_ledger(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str)
             for k in ("started_at", "finished_at", "config_path", "error"):
                 if rec.get(k) is not None and (k != "error" or event == "failed"):
                     r[k] = rec[k]
+    for rec in own:
+        journal(warehouse, rec)
     for r in runs.values():
         events = r.pop("events")
         if "failed" not in events:
