@@ -20,7 +20,8 @@ class SourceError(JourneyError):
 
 
 class OutputError(JourneyError):
-    """An output cannot be written (read-only or missing folder, disk full, permission)."""
+    """An output cannot be written (read-only or missing folder, disk full, permission), or a
+    resource the run needs is exhausted (memory)."""
 
 
 def one_line(e: BaseException | str, limit: int = 300) -> str:
