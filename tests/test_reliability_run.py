@@ -584,3 +584,59 @@ def test_execution_settings_are_validated(project):
         load_config(with_config(project, CONFIG + "[execution]\nthreads = 0\n"))
     cfg = load_config(with_config(project, CONFIG + '[execution]\nmemory_limit = "1GB"\nthreads = 1\n'))
     assert cfg.duckdb_settings() == {"memory_limit": "1GB", "threads": 1, "temp_directory": str(project / "out" / ".journey-tmp")}
+
+
+# --------------------------------------------------------------------------- real read-only and full file systems
+
+
+def _can_mount() -> bool:
+    try:
+        r = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"], capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
+
+
+needs_mount = pytest.mark.skipif(not _can_mount(), reason="needs `unshare -m` and mount (a private mount namespace)")
+JOURNEY = f'{sys.executable} -c "from journey_mining.cli import entry; entry()" run --no-prefect'
+
+
+@needs_mount
+def test_read_only_output_folder_is_one_line_before_any_work(project):
+    """A real read-only file system (a read-only bind mount in a private mount namespace)."""
+    (project / "out").mkdir()
+    script = f"mount --bind {project / 'out'} {project / 'out'} && mount -o remount,ro,bind {project / 'out'} && {JOURNEY}"
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=project, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"error: warehouse folder {project / 'out'} is not writable ({project / 'out'}: permission denied or read-only file system)"
+    ]
+    assert list((project / "out").iterdir()) == []
+
+
+@needs_mount
+def test_disk_full_mid_run_is_one_line_and_publishes_nothing(project):
+    """A real full disk (a small tmpfs): the first run publishes, the disk is filled to
+    ~300 KB free, the second run (one more input file) fails with one line and the published
+    warehouse and export are byte-identical."""
+    out = project / "out"
+    out.mkdir()
+    snap = "find out/w.duckdb out/parquet -type f | sort | xargs sha256sum"
+    script = "\n".join([
+        f"mount -t tmpfs -o size=30m tmpfs {out} || exit 90",
+        f"{JOURNEY} >/dev/null 2>&1 || exit 91",
+        f"{snap} > {project / 'before.txt'}",
+        f"dd if=/dev/zero of={out / 'filler'} bs=64k 2>/dev/null; truncate -s -300K {out / 'filler'}",
+        f"printf 'anonymous_id,event_type,occurred_at\\nc9,page_view,2026-01-02T10:00:00Z\\n' > {project / 'in' / 'b.csv'}",
+        f"{JOURNEY} 2> {project / 'err.txt'}; echo $? > {project / 'rc.txt'}",
+        f"{snap} > {project / 'after.txt'}",
+        f"ls -a {out} > {project / 'ls.txt'}",
+    ])
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=project, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert (project / "rc.txt").read_text().strip() == "2"
+    err = [ln for ln in (project / "err.txt").read_text().splitlines() if not ln.startswith(("journey run: config", "  "))]
+    assert len(err) == 1 and err[0].startswith("error: cannot write") and "no space left on device" in err[0].lower(), err
+    assert (project / "after.txt").read_text() == (project / "before.txt").read_text()
+    left = set((project / "ls.txt").read_text().split())
+    assert not [n for n in left if "build-" in n or ".tmp-" in n or n.startswith(".scratch-")], left
