@@ -255,10 +255,12 @@ def cleanup(ctx: RunContext) -> None:
 def record_failure(ctx: RunContext, error: BaseException) -> None:
     """Journal the failure (imported into ``runs`` by the next run). Never masks ``error``:
     if even the ledger cannot be written, the original error is what the user sees."""
+    message = f"{type(error).__name__}: {error}"
+    if not isinstance(error, Exception):  # Ctrl-C, SIGTERM (Prefect: TerminationSignal)
+        message = f"interrupted ({type(error).__name__}{': ' + str(error) if str(error) else ''})"
     try:
         wh.append_failed_run(
-            ctx.config.warehouse_path, ctx.run_id, ctx.started_at, datetime.now(UTC), ctx.config_path,
-            f"{type(error).__name__}: {error}",
+            ctx.config.warehouse_path, ctx.run_id, ctx.started_at, datetime.now(UTC), ctx.config_path, message,
         )
     except OSError:
         pass
