@@ -13,8 +13,19 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from journey_mining import pipeline
 from journey_mining.config import load_config
-from journey_mining.export import export_parquet
+from journey_mining.errors import JourneyError
 from journey_mining.ingest import SourceCounts, SourcePlan
+
+
+def _retry_unless_user_error(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook
+    """Retry I/O hiccups, not errors the user must fix (a retry cannot fix a bad source)."""
+    try:
+        state.result()
+    except JourneyError:
+        return False
+    except BaseException:  # noqa: BLE001 - any other failure may be transient
+        return True
+    return True
 
 
 def _progress(msg: str) -> None:
@@ -26,11 +37,13 @@ def _progress(msg: str) -> None:
 @task(name="plan-run", cache_policy=NO_CACHE)
 def plan_run(config_path: str | None, output_base: str | None) -> pipeline.RunContext:
     base = Path(output_base) if output_base else None
-    return pipeline.prepare_run(load_config(config_path, output_base=base))
+    ctx = pipeline.prepare_run(load_config(config_path, output_base=base))
+    pipeline.begin(ctx, progress=_progress)
+    return ctx
 
 
 @task(name="ingest-source", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
-      task_run_name="ingest-{plan.source.name}")
+      retry_condition_fn=_retry_unless_user_error, task_run_name="ingest-{plan.source.name}")
 def ingest_source(ctx: pipeline.RunContext, plan: SourcePlan) -> SourceCounts:
     return pipeline.ingest_one(ctx, plan, progress=_progress)
 
@@ -40,16 +53,22 @@ def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> dic
     return pipeline.build_warehouse(ctx, counts, progress=_progress)
 
 
-@task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def export(warehouse: str, parquet_dir: str) -> list[str]:
-    tables = export_parquet(Path(warehouse), Path(parquet_dir))
-    _progress(f"exported {len(tables)} tables to {parquet_dir}")
-    return tables
+@task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE,
+      retry_condition_fn=_retry_unless_user_error)
+def export(ctx: pipeline.RunContext) -> list[str]:
+    """Parquet from the sealed build file into a temp folder: a failure publishes nothing."""
+    return pipeline.export(ctx, progress=_progress)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish(ctx: pipeline.RunContext) -> None:
+    """Swap in the warehouse, then the export folder."""
+    pipeline.publish(ctx, progress=_progress)
 
 
 @flow(name="journey-run", log_prints=True)
 def journey_run(config_path: str | None = None, output_base: str | None = None) -> dict:
-    """Ingest -> stitch/sessionize/stage -> marts -> publish -> export.
+    """Ingest -> stitch/sessionize/stage -> marts -> export -> publish.
 
     ``output_base``: folder for the warehouse and export paths (default: the config's folder).
     """
@@ -58,7 +77,8 @@ def journey_run(config_path: str | None = None, output_base: str | None = None) 
         futures = [ingest_source.submit(ctx, plan) for plan in ctx.plans]
         counts = [f.result() for f in futures]
         run = build_warehouse(ctx, counts)
-        export(str(ctx.config.warehouse_path), str(ctx.config.parquet_dir))
+        export(ctx)
+        publish(ctx)
     except BaseException as e:
         pipeline.record_failure(ctx, e)
         raise

@@ -35,14 +35,17 @@ def prefect_home() -> Path:
     return Path(state) / "journey_mining" / "prefect"
 
 
-def _prefect_env() -> None:
-    """Keep Prefect local and quiet unless the user configured it."""
+def _prefect_env(debug: bool = False) -> None:
+    """Keep Prefect local and quiet unless the user configured it. Without ``--debug``,
+    Prefect logs nothing below CRITICAL on the terminal: a failed task or flow would print
+    its traceback (~120 lines) before our one-line error; the run's state in Prefect stays
+    Failed, and ``--debug`` shows everything."""
     if not os.environ.get("PREFECT_HOME"):
         home = prefect_home()
         home.mkdir(parents=True, exist_ok=True)  # Prefect makes only the last level
         os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
@@ -51,11 +54,27 @@ def _fmt(n: int | None) -> str:
     return "-" if n is None else f"{n:,}"
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (``kill``, a scheduler stopping the job) ends the run like Ctrl-C: the run's
+    ``finally`` blocks and exit handlers run, so the failure is journaled, working files are
+    removed and Prefect's temporary API server (a child process) is stopped, not orphaned."""
+    import signal
+
+    def handler(signum, frame):  # noqa: ANN001, ARG001 - signal handler signature
+        raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (embedded use): leave signals alone
+        pass
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from .ingest import plan_sources
+    from .pipeline import preflight
 
     config = load_config(args.config)
-    plan_sources(config)  # fail fast, before starting Prefect: missing files, unknown formats
+    preflight(config)  # fail fast, before starting Prefect and before writing anything
+    _terminate_as_interrupt()
     where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
     print(f"journey run: config {where}", file=sys.stderr, flush=True)
     started = time.perf_counter()
@@ -64,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         summary = run_pipeline(config, progress=stderr_progress).summary
     else:
-        _prefect_env()
+        _prefect_env(args.debug)
         from journey_mining.flows.journey_flow import journey_run
 
         summary = journey_run(str(config.path), str(config.output_base))
@@ -86,14 +105,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .ingest import plan_sources
+    from .pipeline import preflight
 
     config = load_config(args.config)
-    plans = plan_sources(config)
+    plans = preflight(config)  # the same checks a run makes before writing anything
     print(f"config {config.path}: ok")
     for p in plans:
         print(f"  source {p.source.name!r} ({p.source.format}, channel {p.source.channel}): {len(p.files)} file(s)")
     print(f"  {len(config.stages.rules)} stage rules over {', '.join(config.stages.order)}")
+    print(f"  outputs: warehouse {config.warehouse_path}, parquet {config.parquet_dir}, report {config.report_path}")
     return 0
 
 

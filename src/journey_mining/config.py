@@ -34,11 +34,14 @@ __all__ = [
     "TouchpointRule",
     "MetricsConfig",
     "ReportConfig",
+    "ExecutionConfig",
     "load_config",
     "sample_config_path",
     "DEFAULT_STAGE_ORDER",
 ]
 
+# DuckDB's CSV reader refuses a longer delimiter ("cannot exceed a size of 4 bytes").
+MAX_DELIMITER_BYTES = 4
 DEFAULT_STAGE_ORDER = ("awareness", "consideration", "decision", "purchase", "retention", "advocacy")
 TIMESTAMP_KEYWORDS = ("iso", "epoch_s", "epoch_ms")
 # Columns a stage rule may test with globs (`match`) or bounds (`min`/`max`).
@@ -159,6 +162,55 @@ class ReportConfig:
     persona: str = "persona"
 
 
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(%|(K|M|G|T)i?B)\s*$", re.IGNORECASE)
+# Default memory_limit: this share of the machine's RAM (DuckDB's own default is 80%; we leave
+# room for Python, pandas and other programs), never below the floor.
+DEFAULT_MEMORY_SHARE = 0.6
+MIN_DEFAULT_MEMORY_MB = 256
+TEMP_DIRECTORY_NAME = ".journey-tmp"
+
+
+def machine_memory_mb() -> int:
+    """Physical RAM in MB (0 when the platform does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1_000_000)
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    """``[execution]``: resources of every DuckDB connection a run opens (docs/operations.md).
+
+    ``memory_limit``: DuckDB syntax ("2GB", "512MB", "50%"); above it DuckDB spills to
+    ``temp_directory``. Default: 60% of the machine's RAM. ``threads``: default the number of
+    cores. ``temp_directory``: default ``.journey-tmp`` beside the warehouse, removed after
+    the run.
+
+        >>> ExecutionConfig(memory_limit="2GB", threads=2).settings(Path("/w/.journey-tmp"))["memory_limit"]
+        '2GB'
+    """
+
+    memory_limit: str | None = None
+    threads: int | None = None
+    temp_directory: Path | None = None
+
+    def settings(self, default_temp: Path) -> dict[str, object]:
+        """The DuckDB settings, defaults filled in (``default_temp``: beside the warehouse)."""
+        import os
+
+        mem = self.memory_limit
+        if mem is None:
+            mem = f"{max(MIN_DEFAULT_MEMORY_MB, int(machine_memory_mb() * DEFAULT_MEMORY_SHARE))}MB"
+        return {
+            "memory_limit": mem,
+            "threads": self.threads or os.cpu_count() or 1,
+            "temp_directory": str(self.temp_directory or default_temp),
+        }
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path | None  # the file it came from (None: built in code)
@@ -172,6 +224,16 @@ class Config:
     touchpoint_rules: tuple[TouchpointRule, ...] = ()
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+
+    @property
+    def temp_directory(self) -> Path:
+        """Where DuckDB spills (``[execution] temp_directory``, default beside the warehouse)."""
+        return self.execution.temp_directory or self.warehouse_path.parent / TEMP_DIRECTORY_NAME
+
+    def duckdb_settings(self) -> dict[str, object]:
+        """``[execution]`` as DuckDB settings for every connection of a run."""
+        return self.execution.settings(self.temp_directory)
 
     @property
     def event_sources(self) -> tuple[SourceConfig, ...]:
@@ -256,6 +318,11 @@ def _parse_options(raw: dict, where: str) -> SourceOptions:
     for key in ("delimiter", "quote", "encoding"):
         if key in raw:
             kw[key] = _str(raw[key], f"{where}.{key}") if key != "quote" else raw[key]
+    if "delimiter" in kw and len(kw["delimiter"].encode("utf-8")) > MAX_DELIMITER_BYTES:
+        raise _fail(
+            f"{where}.delimiter {kw['delimiter']!r} is {len(kw['delimiter'].encode('utf-8'))} bytes: "
+            f"DuckDB's CSV reader takes at most {MAX_DELIMITER_BYTES} bytes"
+        )
     if "timestamp_format" in raw:
         fmt = _str(raw["timestamp_format"], f"{where}.timestamp_format")
         if fmt not in TIMESTAMP_KEYWORDS and "%" not in fmt:
@@ -377,13 +444,30 @@ def _parse_touchpoints(raw: dict) -> tuple[TouchpointRule, ...]:
             raise _fail(f"{where}: give exactly one of `glob` or `regex`")
         kind = "glob" if "glob" in r else "regex"
         pattern = _str(r[kind], f"{where}.{kind}")
+        name = _str(r.get("name"), f"{where}.name")
         if kind == "regex":
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise _fail(f"{where}: invalid regex {pattern!r}: {e}") from None
-        out.append(TouchpointRule(i, kind, pattern, _str(r.get("name"), f"{where}.name")))
+            _check_regex(pattern, name, where)
+        out.append(TouchpointRule(i, kind, pattern, name))
     return tuple(out)
+
+
+def _check_regex(pattern: str, name: str, where: str) -> None:
+    """Compile the regex with DuckDB (RE2), the engine that applies it, exactly as
+    ``int_event_touchpoints.sql`` uses it: Python's ``re`` accepts look-arounds and
+    back-references that RE2 refuses at run time."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "select regexp_full_match('', $p), regexp_replace('', '^(?:' || $p || ')$', $n)",
+            {"p": pattern, "n": name},
+        ).fetchall()
+    except duckdb.Error as e:
+        msg = " ".join(str(e).split()).removeprefix("Invalid Input Error: ")
+        raise _fail(f"{where}: invalid regex {pattern!r} (DuckDB/RE2 syntax): {msg}") from None
+    finally:
+        con.close()
 
 
 def _positive(value: Any, where: str) -> float:
@@ -413,6 +497,24 @@ def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     return MetricsConfig(**kw)
 
 
+def _parse_execution(raw: dict, out: Path) -> ExecutionConfig:
+    _check_keys(raw, {"memory_limit", "threads", "temp_directory"}, "execution")
+    kw: dict[str, Any] = {}
+    if "memory_limit" in raw:
+        mem = _str(raw["memory_limit"], "execution.memory_limit")
+        if not _MEMORY.match(mem):
+            raise _fail(f"execution.memory_limit {mem!r} is not a size such as '2GB', '512MB' or '50%'")
+        kw["memory_limit"] = mem.strip()
+    if "threads" in raw:
+        v = raw["threads"]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise _fail(f"execution.threads must be a whole number of at least 1, got {v!r}")
+        kw["threads"] = v
+    if "temp_directory" in raw:
+        kw["temp_directory"] = _resolve(out, _str(raw["temp_directory"], "execution.temp_directory"))
+    return ExecutionConfig(**kw)
+
+
 def _parse_report(raw: dict) -> ReportConfig:
     _check_keys(raw, {"persona"}, "report")
     if "persona" in raw:
@@ -425,7 +527,8 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     (default ``base``) resolves the warehouse and export paths."""
     _check_keys(
         data,
-        {"warehouse", "export", "sessions", "stages", "sources", "touchpoints", "funnel", "metrics", "report"},
+        {"warehouse", "export", "sessions", "stages", "sources", "touchpoints", "funnel", "metrics", "report",
+         "execution"},
         "config",
     )
     out = output_base or base
@@ -436,8 +539,8 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     se = _table(data.get("sessions", {}), "sessions")
     _check_keys(se, {"timeout_minutes"}, "sessions")
     timeout = _number(se.get("timeout_minutes", 30), "sessions.timeout_minutes")
-    if timeout <= 0:
-        raise _fail("sessions.timeout_minutes must be greater than 0")
+    if not math.isfinite(timeout) or timeout <= 0:  # NaN would act as an infinite timeout
+        raise _fail(f"sessions.timeout_minutes must be greater than 0 and finite, got {se['timeout_minutes']!r}")
     stages = _parse_stages(_table(data.get("stages", {}), "stages"))
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list) or not sources_raw:
@@ -447,6 +550,13 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise _fail(f"source name {dupes[0]!r} is used twice: names must be unique")
+    folded: dict[str, str] = {}
+    for n in names:  # `web` and `Web` would be two sources over (usually) the same files
+        if n.casefold() in folded:
+            raise _fail(
+                f"source names {folded[n.casefold()]!r} and {n!r} differ only by case: names must be unique"
+            )
+        folded[n.casefold()] = n
     if not any(not s.is_profile for s in sources):
         raise _fail("config has only `customers` sources: add at least one event source")
     touchpoints = _parse_touchpoints(_table(data.get("touchpoints", {}), "touchpoints"))
@@ -462,6 +572,7 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
         touchpoint_rules=touchpoints,
         metrics=_parse_metrics(_table(data.get("funnel", {}), "funnel"), _table(data.get("metrics", {}), "metrics")),
         report=_parse_report(_table(data.get("report", {}), "report")),
+        execution=_parse_execution(_table(data.get("execution", {}), "execution"), out),
     )
 
 

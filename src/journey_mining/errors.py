@@ -4,7 +4,7 @@ Every error a user can cause (bad config, missing file, unusable source) is a
 :class:`JourneyError`; the CLI prints its message as one line and exits non-zero.
 """
 
-__all__ = ["JourneyError", "ConfigError", "SourceError", "one_line"]
+__all__ = ["JourneyError", "ConfigError", "SourceError", "OutputError", "one_line"]
 
 
 class JourneyError(Exception):
@@ -17,6 +17,11 @@ class ConfigError(JourneyError):
 
 class SourceError(JourneyError):
     """A source cannot be used at all (no files match, unknown format, unreadable file)."""
+
+
+class OutputError(JourneyError):
+    """An output cannot be written (read-only or missing folder, disk full, permission), or a
+    resource the run needs is exhausted (memory)."""
 
 
 def one_line(e: BaseException | str, limit: int = 300) -> str:

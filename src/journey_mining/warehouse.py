@@ -7,8 +7,14 @@ replaces the published file with ``os.replace`` once everything is built. A cras
 the published file exactly as it was (the half-built file is removed, or ignored and
 cleaned by the next run). Analysts who have the old file open keep reading the old one.
 
-Failed runs cannot write into the warehouse; they are appended to a small ledger
-(``.<name>.runs.jsonl``) and imported into ``runs`` by the next successful run.
+Runs that fail or are killed cannot write into the warehouse. Every run journals itself in a
+small ledger (``.<name>.runs.jsonl``): ``started`` once it holds the run lock, ``failed``
+with the error, ``finished`` once warehouse and export are both published. The next run
+claims the ledger (renames it to ``.<name>.runs.jsonl.claimed-<run_id>``), imports it into
+``runs`` (a run that failed, even after its warehouse was published, or that started and
+never finished, becomes ``failed``: an update of its row when it has one) and deletes the
+claimed files only once its own warehouse, which holds them, is published. A run that fails
+leaves them for the next one: no record is ever dropped.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ __all__ = [
     "load_staged",
     "carry_history",
     "record_run",
+    "seal",
     "publish",
     "append_failed_run",
+    "journal",
     "TABLE_WRITES",
 ]
 
@@ -117,7 +125,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         if "input_files" in tables:
             con.execute("insert into prev_files select source, file, sha256, first_run_id from prev.input_files")
         con.execute("detach prev")
-    _import_ledger(con, ledger_path(warehouse))
+    _import_ledger(con, warehouse, run_id)
     # quarantine: the rows rejected from the current inputs; run_id = first run that saw them
     con.execute(
         """
@@ -160,17 +168,53 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
     )
 
 
-def _import_ledger(con: duckdb.DuckDBPyConnection, ledger: Path) -> None:
-    if not ledger.exists():
-        return
-    for line in ledger.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        rec = json.loads(line)
+INTERRUPTED = "interrupted: the run stopped before it finished (killed?); its outputs may be incomplete"
+
+
+def _claimed(warehouse: Path) -> list[Path]:
+    ledger = ledger_path(warehouse)
+    return sorted(ledger.parent.glob(f"{ledger.name}.claimed-*"))
+
+
+def _import_ledger(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) -> None:
+    """Claim the ledger and bring every journaled outcome into ``runs`` (upserts: a failure
+    of a run whose row says success turns that row to failed)."""
+    ledger = ledger_path(warehouse)
+    if ledger.exists():
+        os.replace(ledger, ledger.with_name(f"{ledger.name}.claimed-{run_id}"))
+    runs: dict[str, dict] = {}
+    own: list[dict] = []
+    for part in _claimed(warehouse):
+        for line in part.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a crash mid-write
+            if not isinstance(rec, dict) or not rec.get("run_id"):
+                continue
+            if rec["run_id"] == run_id:
+                own.append(rec)  # this run's own `started`: stays journaled until it finishes
+                continue
+            r = runs.setdefault(rec["run_id"], {"run_id": rec["run_id"]})
+            event = rec.get("event", "failed")  # ledgers before the journal held failures only
+            r.setdefault("events", set()).add(event)
+            for k in ("started_at", "finished_at", "config_path", "error"):
+                if rec.get(k) is not None and (k != "error" or event == "failed"):
+                    r[k] = rec[k]
+    for rec in own:
+        journal(warehouse, rec)
+    for r in runs.values():
+        events = r.pop("events")
+        if "failed" not in events:
+            if "finished" in events or "started" not in events:
+                continue
+            r["error"] = INTERRUPTED
         con.execute(
             "insert into runs (run_id, started_at, finished_at, status, config_path, error) "
-            "values ($run_id, $started_at, $finished_at, 'failed', $config_path, $error) on conflict do nothing",
-            {k: rec.get(k) for k in ("run_id", "started_at", "finished_at", "config_path", "error")},
+            "values ($run_id, $started_at, $finished_at, 'failed', $config_path, $error) "
+            "on conflict (run_id) do update set status = 'failed', error = excluded.error, "
+            "finished_at = coalesce(excluded.finished_at, finished_at)",
+            {k: r.get(k) for k in ("run_id", "started_at", "finished_at", "config_path", "error")},
         )
 
 
@@ -212,28 +256,40 @@ def record_run(
     return row
 
 
-def publish(con: duckdb.DuckDBPyConnection, build: Path, warehouse: Path) -> None:
-    """Checkpoint and close the build file, then atomically replace the published file."""
+def seal(con: duckdb.DuckDBPyConnection, build: Path) -> None:
+    """Checkpoint and close the build file: complete on its own, ready to export and publish."""
     con.execute("checkpoint")
     con.close()
     wal = build.with_name(build.name + ".wal")
     if wal.exists():  # a clean close leaves none; never publish a file that needs its WAL
         raise RuntimeError(f"build file {build} still has a write-ahead log after checkpoint")
+
+
+def publish(build: Path, warehouse: Path) -> None:
+    """Atomically replace the published file with the sealed build file, then drop the ledger
+    parts it imported (claimed by this run under the run lock)."""
     os.replace(build, warehouse)
-    ledger = ledger_path(warehouse)
-    if ledger.exists():
-        ledger.unlink()  # its failed runs are now in `runs`
+    for part in _claimed(warehouse):
+        part.unlink(missing_ok=True)  # their records are now in `runs`
+
+
+def journal(warehouse: Path, record: dict) -> None:
+    """Append one record to the ledger (only the run holding the run lock writes it)."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with ledger_path(warehouse).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def append_failed_run(warehouse: Path, run_id: str, started_at: datetime, finished_at: datetime, config_path: str | None, error: str) -> None:
     """Record a failed run without touching the published warehouse."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     rec = {
         "run_id": run_id,
+        "event": "failed",
         "started_at": started_at.isoformat(),
         "finished_at": finished_at.isoformat(),
         "config_path": config_path,
         "error": error,
     }
-    with ledger_path(warehouse).open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(rec) + "\n")
+    journal(warehouse, rec)

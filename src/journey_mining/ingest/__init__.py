@@ -94,17 +94,32 @@ def reader_for(fmt: str) -> tuple[Reader, str | None]:
 def plan_sources(config: Config) -> list[SourcePlan]:
     """Resolve every source's files; fails (before anything is written) on a source whose
     glob matches nothing or whose format has no reader."""
+    from .preflight import preflight_plans
+
     plans = []
     for source in config.sources:
         reader_for(source.format)
         plans.append(SourcePlan(source, tuple(list_files(source))))
+    preflight_plans(plans)  # encodings, mapped columns in each header, files read twice
     return plans
 
 
-def new_connection(path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+# DuckDB settings every connection of the current run gets (``[execution]``: memory_limit,
+# threads, temp_directory); the pipeline sets them for its run (journey_mining.pipeline).
+RUN_SETTINGS: dict[str, object] = {}
+CONNECTION_SETTINGS = ("memory_limit", "threads", "temp_directory", "preserve_insertion_order")
+
+
+def new_connection(path: str | Path = ":memory:", settings: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC with the run's resource settings (``RUN_SETTINGS``, or
+    ``settings`` when given; values are bound, names come from ``CONNECTION_SETTINGS``)."""
     con = duckdb.connect(str(path))
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")  # progress is ours to report, on stderr
+    for key, value in (RUN_SETTINGS if settings is None else settings).items():
+        if key not in CONNECTION_SETTINGS:
+            raise ValueError(f"unknown connection setting {key!r}")
+        con.execute(f"set {key} = $v", {"v": value})
     return con
 
 
