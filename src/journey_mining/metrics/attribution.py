@@ -48,8 +48,7 @@ def markov_credits(transitions: Iterable[tuple[str, str, int]]) -> dict[str, tup
     """
     rows = [(f, t, float(n)) for f, t, n in transitions if n]
     conversions = sum(n for _, t, n in rows if t == CONVERSION)
-    states = sorted({f for f, _, _ in rows} | {t for _, t, _ in rows} - {CONVERSION, NULL} - {START})
-    states = [s for s in states if s != START]
+    states = sorted(({f for f, _, _ in rows} | {t for _, t, _ in rows}) - {START, CONVERSION, NULL})
     if not states or conversions == 0:
         return {s: (0.0, 0.0) for s in states}
     index = {s: i for i, s in enumerate([START, *states])}
@@ -76,7 +75,7 @@ def markov_credits(transitions: Iterable[tuple[str, str, int]]) -> dict[str, tup
     effects = np.clip(effects, 0.0, 1.0)
     total = effects.sum()
     return {
-        s: (conversions * effects[i] / total if total > 0 else 0.0, float(effects[i]))
+        s: (float(conversions * effects[i] / total) if total > 0 else 0.0, float(effects[i]))
         for i, s in enumerate(states)
     }
 
@@ -123,9 +122,9 @@ def attribution(
     >>> from journey_mining.metrics.signals import example_warehouse
     >>> con = example_warehouse()
     >>> attribution(con, level="channel", model="markov")[["name", "credit"]]
-        name  credit
-    0    web     1.0
-    1  email     0.0
+          name  credit
+    0      web     1.0
+    1    email     0.0
     2  support     0.0
     """
     if level not in LEVELS:

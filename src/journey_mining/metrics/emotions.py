@@ -7,7 +7,7 @@ count as negative behaviour. The ``emotions`` mart holds the mean, the count and
 negative per stage (in stage order) and per touchpoint::
 
     >>> sentiment(["I love it", "Useless. Still broken."])
-    [0.6369, -0.6249]
+    [0.6369, -0.7096]
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ def emotions(warehouse: str | Path | duckdb.DuckDBPyConnection, by: str = "stage
     >>> from journey_mining.metrics.signals import example_warehouse
     >>> con = example_warehouse()
     >>> emotions(con, by="stage")[["name", "signals", "mean_emotion"]].head(2)
-             name  signals  mean_emotion
-    0   awareness        0           NaN
-    1    decision        1          -1.0
+            name  signals  mean_emotion
+    0  awareness        1       -1.0000
+    1   decision        1       -0.7096
     """
     if by not in ("stage", "touchpoint"):
         raise ValueError(f"by must be 'stage' or 'touchpoint', got {by!r}")

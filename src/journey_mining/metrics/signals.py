@@ -121,6 +121,7 @@ def example_warehouse() -> duckdb.DuckDBPyConnection:
     config = parse_config(
         {
             "sources": [{"name": "web", "path": "web/*.csv"}],
+            "metrics": {"min_touchpoint_volume": 1},
             "stages": {
                 "order": ["awareness", "decision", "purchase"],
                 "conversion": "purchase",
