@@ -4,7 +4,11 @@
 -- convert; consecutive repeats collapsed. A customer whose very first event converts has
 -- that event as their one-step path. docs/attribution.md.
 with scoped_events as (
-    select customer_id, event_index, channel, touchpoint, stage_index from events
+    -- is_new_*: the customer's previous event had another touchpoint / channel; the path
+    -- is a prefix of the customer's events, so the flags hold within it too
+    select customer_id, event_index, channel, touchpoint, stage_index, is_new_touchpoint,
+        is_new_channel
+    from int_pain_event_flow
 ),
 
 conversion_stage as (
@@ -25,6 +29,8 @@ path_events as (
         scoped_events.event_index,
         scoped_events.channel,
         scoped_events.touchpoint,
+        scoped_events.is_new_touchpoint,
+        scoped_events.is_new_channel,
         first_conversions.customer_id is not null as is_converted
     from scoped_events
     left join first_conversions using (customer_id)
@@ -33,23 +39,14 @@ path_events as (
         or (scoped_events.event_index = 1 and first_conversions.conversion_event_index = 1)
 ),
 
-by_level as (
+collapsed as (
     select customer_id, event_index, is_converted, 'touchpoint' as level, touchpoint as name
     from path_events
+    where is_new_touchpoint
     union all
     select customer_id, event_index, is_converted, 'channel' as level, channel as name
     from path_events
-),
-
-collapsed as (
-    select *
-    from (
-        select
-            *,
-            lag(name) over (partition by level, customer_id order by event_index) as previous_name
-        from by_level
-    )
-    where previous_name is distinct from name
+    where is_new_channel
 ),
 
 final as (

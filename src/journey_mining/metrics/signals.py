@@ -52,7 +52,6 @@ _INTERMEDIATE = (
     "int_pain_support_contacts",
     "int_pain_session_units",
     "int_pain_unit_signals",
-    "int_attribution_paths",
 )
 
 
@@ -89,7 +88,7 @@ def build_signal_metrics(
     }
     _load_segments(con, metrics)
     score_texts(con, temp=temp)
-    for name in _INTERMEDIATE[1:-1]:
+    for name in _INTERMEDIATE[1:]:
         build_table(con, "intermediate", name, params, temp=temp)
     build_table(con, "marts", "emotions", params)
     build_table(con, "marts", "pain_points", params)
