@@ -341,3 +341,16 @@ def test_sample_signal_marts_identical_on_a_rerun(sample_wh, tmp_path):
     for name in SIGNAL_MARTS:
         pd.testing.assert_frame_equal(_table(con, name), before[name])
     con.close()
+
+
+def test_segment_by_setting_is_validated_and_can_turn_segments_off():
+    from journey_mining.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="metrics.segment_by"):
+        _config(["all"], [], segment_by=["url"])
+    with pytest.raises(ConfigError, match="metrics.segment_by"):
+        _config(["all"], [], segment_by="campaign")
+    config = _config(["visit", "purchase"], [{"stage": "purchase", "event_type": "purchase"}],
+                     segment_by=[], min_touchpoint_volume=1)
+    con = _run(PAIN_EVENTS, config)
+    assert con.execute("select count(*) from pain_points where segment is not null").fetchone()[0] == 0
