@@ -11,10 +11,13 @@ import dataclasses
 import doctest
 import random
 import shutil
+from collections import Counter
 
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journey_mining import pipeline
 from journey_mining.config import load_config, parse_config, sample_config_path
@@ -354,3 +357,32 @@ def test_segment_by_setting_is_validated_and_can_turn_segments_off():
                      segment_by=[], min_touchpoint_volume=1)
     con = _run(PAIN_EVENTS, config)
     assert con.execute("select count(*) from pain_points where segment is not null").fetchone()[0] == 0
+
+PATHS = st.lists(
+    st.tuples(st.lists(st.sampled_from("ABCDE"), min_size=1, max_size=6), st.booleans()),
+    min_size=1, max_size=25,
+)
+
+
+def _transitions(paths):
+    counts = Counter()
+    for steps, converted in paths:
+        collapsed = [s for i, s in enumerate(steps) if i == 0 or steps[i - 1] != s]
+        chain = ["(start)", *collapsed, "(conversion)" if converted else "(null)"]
+        counts.update(zip(chain[:-1], chain[1:], strict=True))
+    return [(f, t, n) for (f, t), n in counts.items()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(PATHS, st.randoms(use_true_random=False))
+def test_markov_credits_add_up_and_ignore_row_order(paths, rnd):
+    rows = _transitions(paths)
+    conversions = sum(1 for _, converted in paths if converted)
+    credits = markov_credits(rows)
+    assert all(credit >= 0 and 0 <= effect <= 1 for credit, effect in credits.values())
+    assert sum(c for c, _ in credits.values()) == pytest.approx(conversions, abs=1e-9)
+    rnd.shuffle(rows)
+    again = markov_credits(rows)
+    assert again.keys() == credits.keys()
+    for name in credits:
+        assert again[name][0] == pytest.approx(credits[name][0], abs=1e-9)
