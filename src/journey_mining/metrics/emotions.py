@@ -13,6 +13,7 @@ negative per stage (in stage order) and per touchpoint::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -25,11 +26,19 @@ __all__ = ["NEGATIVE_AT_OR_BELOW", "sentiment", "score_texts", "emotions"]
 NEGATIVE_AT_OR_BELOW = -0.05
 
 
-def sentiment(texts: Iterable[str]) -> list[float]:
-    """VADER compound score (-1..1) of each text, in order."""
+@cache
+def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    analyzer = SentimentIntensityAnalyzer()
+    return SentimentIntensityAnalyzer()  # loads the lexicon shipped in the wheel, once
+
+
+def sentiment(texts: Iterable[str]) -> list[float]:
+    """VADER compound score (-1..1) of each text, in order."""
+    texts = list(texts)
+    if not texts:
+        return []
+    analyzer = _analyzer()
     return [analyzer.polarity_scores(text)["compound"] for text in texts]
 
 
