@@ -52,6 +52,7 @@ _INTERMEDIATE = (
     "int_pain_support_contacts",
     "int_pain_session_units",
     "int_pain_unit_signals",
+    "int_pain_unit_scores",
 )
 
 
