@@ -129,8 +129,6 @@ def ingest_one(ctx: RunContext, plan: SourcePlan, progress: Progress | None = No
 def _refuse_resource_quarantine(ctx: RunContext, plan: SourcePlan, out_dir: Path) -> None:
     """A reader that ran out of memory must fail the run, not quarantine the file as if its
     rows were bad (they are not: with more memory they load)."""
-    from .errors import OutputError
-
     con = ingest.new_connection(settings={})
     try:
         hit = con.execute(
@@ -140,11 +138,7 @@ def _refuse_resource_quarantine(ctx: RunContext, plan: SourcePlan, out_dir: Path
     finally:
         con.close()
     if hit:
-        mem = ingest.RUN_SETTINGS.get("memory_limit", "the default")
-        raise OutputError(
-            f"source {plan.source.name!r}: DuckDB ran out of memory reading {hit[0][0]} "
-            f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
-        )
+        raise ingest.out_of_memory(plan.source.name, hit[0][0])
 
 
 def ingest_all(ctx: RunContext, progress: Progress | None = None) -> list[SourceCounts]:

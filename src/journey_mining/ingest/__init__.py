@@ -46,6 +46,7 @@ __all__ = [
     "stage_source",
     "reader_for",
     "new_connection",
+    "out_of_memory",
 ]
 
 READER_MODULES = {
@@ -141,6 +142,16 @@ _SANE_RANGE = {
 }
 
 
+def out_of_memory(source_name: str, file: object) -> SourceError:
+    """The one-line error for a reader that ran out of memory: never a quarantined file
+    (its rows are not bad; with more memory they load)."""
+    mem = RUN_SETTINGS.get("memory_limit", "the default")
+    return SourceError(
+        f"source {source_name!r}: DuckDB ran out of memory reading {file} "
+        f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
+    )
+
+
 def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
     """Read every file of one source and run its staging model; returns the name of a temp
     table with one row per row read (``status`` loaded | quarantined | duplicate)."""
@@ -159,6 +170,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
             out = read(con, source, file)
         except SourceError:
             raise
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(source.name, file) from None
         except (duckdb.Error, OSError, UnicodeError) as e:
             raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
         con.execute(
