@@ -18,6 +18,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from .graph import write_graphs
 from .ingest import new_connection
 
 __all__ = ["export_parquet", "PARTITIONS"]
@@ -70,6 +71,7 @@ def export_parquet(warehouse: Path, parquet_dir: Path) -> list[str]:
                 target.mkdir()
                 con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
         con.execute("detach w")
+        write_graphs(warehouse, tmp / "_graph")  # the transition graphs beside the tables
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
