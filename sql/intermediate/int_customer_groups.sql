@@ -1,6 +1,7 @@
 -- One row per customer and breakdown dimension, narrow: dimension_type 'attribute' (every
--- key found in any customer's attributes; value NULL for customers without it; JSON values
--- as text), 'first_touch_channel' (channel of the customer's first event) and
+-- key found in any customer's attributes with at most $breakdown_max_values distinct values:
+-- more is an identifier or a timestamp, not a group; value NULL for customers without it;
+-- JSON values as text), 'first_touch_channel' (channel of the customer's first event) and
 -- 'acquisition_week' (Monday, UTC, of the week of first_seen_at, as 'YYYY-MM-DD').
 with customers as (
     select customer_id, first_seen_at, attributes from customers
@@ -26,6 +27,13 @@ attribute_values as (
     cross join attribute_keys
 ),
 
+groupable_attributes as (
+    select dimension
+    from attribute_values
+    group by dimension
+    having count(distinct value) <= $breakdown_max_values
+),
+
 first_touch as (
     select 'first_touch_channel' as dimension_type, 'first_touch_channel' as dimension,
         customer_id, channel as value
@@ -39,7 +47,9 @@ acquisition as (
 ),
 
 final as (
-    select * from attribute_values
+    select attribute_values.*
+    from attribute_values
+    semi join groupable_attributes using (dimension)
     union all
     select * from first_touch
     union all

@@ -31,7 +31,7 @@ customer_paths as (
     select
         runs.level,
         'customer' as grain,
-        string_agg(runs.node, ' > ' order by runs.run_index) as variant,
+        list(runs.node order by runs.run_index) as nodes,
         any_value(customers.converted) as is_converted
     from runs
     inner join customers using (customer_id)
@@ -54,7 +54,7 @@ session_paths as (
     select
         session_steps.level,
         'session' as grain,
-        string_agg(session_steps.node, ' > ' order by session_steps.event_index) as variant,
+        list(session_steps.node order by session_steps.event_index) as nodes,
         any_value(sessions.is_conversion_session) as is_converted
     from session_steps
     inner join sessions using (session_id)
@@ -71,11 +71,11 @@ variant_counts as (
     select
         level,
         grain,
-        variant,
+        nodes,
         count(*) as journeys,
         count(*) filter (where is_converted) as converted
     from all_paths
-    group by level, grain, variant
+    group by level, grain, nodes
 ),
 
 ranked as (
@@ -83,13 +83,21 @@ ranked as (
         *,
         journeys / sum(journeys) over (partition by level, grain) as share,
         converted / journeys as conversion_rate,
-        row_number() over (partition by level, grain order by journeys desc, variant)
+        row_number() over (partition by level, grain order by journeys desc, nodes)
             as variant_rank
     from variant_counts
 ),
 
 final as (
-    select level, grain, variant_rank, variant, journeys, share, converted, conversion_rate
+    select
+        level,
+        grain,
+        variant_rank,
+        array_to_string(nodes, ' > ') as variant,
+        journeys,
+        share,
+        converted,
+        conversion_rate
     from ranked
     where variant_rank <= $top_n
     order by level, grain, variant_rank

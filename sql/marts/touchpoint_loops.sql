@@ -13,65 +13,68 @@ with path_events as (
 runs as (
     select customer_id, node, node_after_next
     from int_path_runs
-    where level = 'touchpoint'
+    where level = 'touchpoint' and node_after_next = node
 ),
 
-event_counts as (
-    select touchpoint, count(*) as events, count(distinct customer_id) as journeys
-    from path_events
-    group by touchpoint
-),
-
-repeat_counts as (
+customer_counts as (
     select
         touchpoint,
-        count(*) as repeats,
-        count(distinct customer_id) as customers_repeating
+        customer_id,
+        count(*) as events,
+        count(*) filter (where is_repeat) as repeats
     from path_events
-    where is_repeat
-    group by touchpoint
+    group by touchpoint, customer_id
 ),
 
-back_step_counts as (
-    select
-        previous_touchpoint as touchpoint,
-        count(*) as back_steps,
-        count(distinct customer_id) as customers_stepping_back
+customer_back_steps as (
+    select previous_touchpoint as touchpoint, customer_id, count(*) as back_steps
     from path_events
     where is_back_step
-    group by previous_touchpoint
+    group by previous_touchpoint, customer_id
 ),
 
-loop_counts as (
-    select
-        node as touchpoint,
-        count(*) as loops,
-        count(distinct customer_id) as customers_looping
+customer_loops as (
+    select node as touchpoint, customer_id, count(*) as loops
     from runs
-    where node_after_next = node
-    group by node
+    group by node, customer_id
+),
+
+customer_rollup as (
+    select
+        customer_counts.touchpoint,
+        customer_counts.customer_id,
+        customer_counts.events,
+        customer_counts.repeats,
+        coalesce(customer_loops.loops, 0) as loops,
+        coalesce(customer_back_steps.back_steps, 0) as back_steps
+    from customer_counts
+    left join customer_loops using (touchpoint, customer_id)
+    left join customer_back_steps using (touchpoint, customer_id)
+),
+
+touchpoint_counts as (
+    select
+        touchpoint,
+        sum(events)::bigint as events,
+        count(*) as journeys,
+        sum(repeats)::bigint as repeats,
+        count(*) filter (where repeats > 0) as customers_repeating,
+        sum(loops)::bigint as loops,
+        count(*) filter (where loops > 0) as customers_looping,
+        sum(back_steps)::bigint as back_steps,
+        count(*) filter (where back_steps > 0) as customers_stepping_back
+    from customer_rollup
+    group by touchpoint
 ),
 
 final as (
     select
-        event_counts.touchpoint,
-        event_counts.events,
-        event_counts.journeys,
-        coalesce(repeat_counts.repeats, 0) as repeats,
-        coalesce(repeat_counts.customers_repeating, 0) as customers_repeating,
-        coalesce(loop_counts.loops, 0) as loops,
-        coalesce(loop_counts.customers_looping, 0) as customers_looping,
-        coalesce(back_step_counts.back_steps, 0) as back_steps,
-        coalesce(back_step_counts.customers_stepping_back, 0) as customers_stepping_back,
-        coalesce(repeat_counts.customers_repeating, 0) / event_counts.journeys as repeat_rate,
-        coalesce(loop_counts.customers_looping, 0) / event_counts.journeys as loop_rate,
-        coalesce(back_step_counts.customers_stepping_back, 0) / event_counts.journeys
-            as back_step_rate
-    from event_counts
-    left join repeat_counts using (touchpoint)
-    left join loop_counts using (touchpoint)
-    left join back_step_counts using (touchpoint)
-    order by event_counts.touchpoint
+        *,
+        customers_repeating / journeys as repeat_rate,
+        customers_looping / journeys as loop_rate,
+        customers_stepping_back / journeys as back_step_rate
+    from touchpoint_counts
+    order by touchpoint
 )
 
 select * from final

@@ -33,6 +33,7 @@ from ..models import build_table
 __all__ = [
     "PATH_MARTS",
     "PATH_INTERMEDIATE",
+    "BREAKDOWN_MAX_VALUES",
     "build_path_metrics",
     "funnel",
     "durations",
@@ -52,7 +53,6 @@ PATH_INTERMEDIATE = (
     "int_customer_groups",
     "int_path_events",
     "int_path_runs",
-    "int_path_transitions",
     "int_path_transition_counts",
 )
 PATH_MARTS = (
@@ -68,6 +68,9 @@ PATH_MARTS = (
 )
 
 _DAY_SECONDS = 86400.0
+# stage_funnel_breakdown: a customer attribute with more distinct values than this (an id, a
+# timestamp) is not a grouping and is left out of the breakdown.
+BREAKDOWN_MAX_VALUES = 50
 
 
 def build_path_metrics(
@@ -80,6 +83,7 @@ def build_path_metrics(
         "window_seconds": None if window is None else window * _DAY_SECONDS,
         "inactive_seconds": settings.inactive_after_days * _DAY_SECONDS,
         "top_n": settings.top_n,
+        "breakdown_max_values": BREAKDOWN_MAX_VALUES,
     }
     temp = not keep_intermediate
     for name in PATH_INTERMEDIATE:
