@@ -92,6 +92,19 @@ def test_funnel_breakdown_groups_add_up_to_the_funnel(tiny):
     assert dict(zip(segment.value.fillna("NULL"), segment.customers, strict=True)) == {"NULL": 1, "s1": 1}
 
 
+def test_breakdown_leaves_out_attributes_with_too_many_values(monkeypatch):
+    from journey_mining.metrics import paths
+
+    profiles = [{**p, "attributes": {**p["attributes"], "signed_up_at": p["user_id"]}} for p in PROFILES]
+    monkeypatch.setattr(paths, "BREAKDOWN_MAX_VALUES", 2)  # persona: x, y; signed_up_at: a, b, c
+    con = build(EVENTS, profiles, config())
+    dimensions = {r[0] for r in rows(con, "select distinct dimension from stage_funnel_breakdown")}
+    assert dimensions == {"persona", "segment", "first_touch_channel", "acquisition_week"}
+    monkeypatch.setattr(paths, "BREAKDOWN_MAX_VALUES", 3)
+    con = build(EVENTS, profiles, config())
+    assert "signed_up_at" in {r[0] for r in rows(con, "select distinct dimension from stage_funnel_breakdown")}
+
+
 def test_funnel_window(tiny):
     # a reaches retention 23 h 40 min after purchase: outside a 12-hour window, so a counts
     # up to purchase only; d reaches every stage with one event (0 s) and stays at advocacy.

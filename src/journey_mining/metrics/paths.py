@@ -204,8 +204,6 @@ def variants(warehouse, level: str = "touchpoint", grain: str = "customer") -> p
     )
 
 
-paths = variants
-
 
 def loops(warehouse) -> pd.DataFrame:
     """Per touchpoint: repeats, A -> B -> A loops and steps back to an earlier stage
