@@ -27,9 +27,11 @@ from pathlib import Path
 import duckdb
 import networkx as nx
 
-from .metrics.paths import _connection
+from .metrics.paths import warehouse_connection
 
-__all__ = ["build_transition_graph", "write_graph", "write_graphs", "START", "END", "LEVELS"]
+__all__ = [
+    "build_transition_graph", "flow_balance", "write_graph", "write_graphs", "START", "END", "LEVELS",
+]
 
 START, END = "(start)", "(end)"
 LEVELS = ("stage", "touchpoint")
@@ -42,7 +44,7 @@ def build_transition_graph(warehouse, level: str = "stage") -> nx.DiGraph:
     if level not in LEVELS:
         raise ValueError(f"level must be 'stage' or 'touchpoint', got {level!r}")
     table = f"{level}_transitions"
-    with _connection(warehouse) as con:
+    with warehouse_connection(warehouse) as con:
         edges = con.execute(
             f"select from_{level}, to_{level}, transitions, customers, probability, median_seconds "
             f"from {table} order by 1, 2"
@@ -58,6 +60,22 @@ def build_transition_graph(warehouse, level: str = "stage") -> nx.DiGraph:
         degree = G.out_degree if node == START else G.in_degree
         G.nodes[node]["visits"] = degree(node, weight="transitions")
     return G
+
+
+def flow_balance(G: nx.DiGraph, *, weight: str = "transitions") -> dict[str, float]:
+    """In minus out ``weight`` at every node but ``(start)`` and ``(end)``; all zero for a
+    transition graph (each run of a node is entered once and left once), and ``(start)``'s
+    out-weight equals ``(end)``'s in-weight (the customers).
+
+    >>> G = nx.DiGraph([(START, "a", {"transitions": 2}), ("a", END, {"transitions": 2})])
+    >>> flow_balance(G)
+    {'a': 0}
+    """
+    return {
+        node: G.in_degree(node, weight=weight) - G.out_degree(node, weight=weight)
+        for node in G.nodes
+        if node not in (START, END)
+    }
 
 
 def _node_customers(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, int]:

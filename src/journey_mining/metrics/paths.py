@@ -43,6 +43,7 @@ __all__ = [
     "variants",
     "loops",
     "example_warehouse",
+    "warehouse_connection",
 ]
 
 # Built in this order; each is replaced on every run (create or replace), so a re-run gives
@@ -96,7 +97,9 @@ def build_path_metrics(
 
 
 @contextmanager
-def _connection(warehouse: duckdb.DuckDBPyConnection | str | Path):
+def warehouse_connection(warehouse: duckdb.DuckDBPyConnection | str | Path):
+    """Yield ``warehouse`` if it is a connection, else a read-only connection to that file
+    (closed on exit)."""
     if isinstance(warehouse, duckdb.DuckDBPyConnection):
         yield warehouse
         return
@@ -109,7 +112,7 @@ def _connection(warehouse: duckdb.DuckDBPyConnection | str | Path):
 
 
 def _read(warehouse, sql: str, params: dict | None = None) -> pd.DataFrame:
-    with _connection(warehouse) as con:
+    with warehouse_connection(warehouse) as con:
         return con.execute(sql, params or {}).df()
 
 
