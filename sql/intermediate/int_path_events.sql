@@ -6,7 +6,8 @@
 -- event (A -> A in raw order); is_back_step: a lower stage than the previous event (a step
 -- back, attributed to the previous event's touchpoint, previous_touchpoint).
 with events as (
-    select customer_id, session_id, event_index, occurred_at, stage_index, touchpoint
+    select customer_id, session_id, session_index, event_index, occurred_at, stage_index,
+        touchpoint
     from events
 ),
 
@@ -15,7 +16,7 @@ previous as (
         *,
         lag(stage_index) over customer_order as previous_stage_index,
         lag(touchpoint) over customer_order as previous_touchpoint,
-        lag(session_id) over customer_order as previous_session_id
+        lag(session_index) over customer_order as previous_session_index
     from events
     window customer_order as (partition by customer_id order by event_index)
 ),
@@ -31,7 +32,7 @@ final as (
         previous_touchpoint,
         previous_stage_index is distinct from stage_index as is_stage_start,
         previous_touchpoint is distinct from touchpoint as is_touchpoint_start,
-        previous_session_id is distinct from session_id as is_session_start,
+        previous_session_index is distinct from session_index as is_session_start,
         coalesce(previous_touchpoint = touchpoint, false) as is_repeat,
         coalesce(stage_index < previous_stage_index, false) as is_back_step
     from previous

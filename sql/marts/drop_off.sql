@@ -5,7 +5,7 @@
 -- than $inactive_seconds ([metrics] inactive_after_days) before the latest event in the
 -- data (not the wall clock, so re-runs agree); drop_rate = dropped / journeys.
 with runs as (
-    select level, customer_id, run_index, runs, node from int_path_runs
+    select level, customer_id, node, is_last from int_path_runs
 ),
 
 customers as (
@@ -36,7 +36,7 @@ journey_ends as (
     from runs
     inner join customers using (customer_id)
     cross join data_end
-    where runs.run_index = runs.runs
+    where runs.is_last
 ),
 
 end_counts as (

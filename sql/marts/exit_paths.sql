@@ -5,13 +5,13 @@
 -- per exit point ([metrics] top_n; ties by path). share = customers / dropped customers at
 -- that exit point.
 with touchpoint_runs as (
-    select customer_id, run_index, runs, node
+    select customer_id, run_index, node
     from int_path_runs
-    where level = 'touchpoint' and run_index > runs - 3
+    where level = 'touchpoint' and is_last_3
 ),
 
 stage_runs as (
-    select customer_id, node from int_path_runs where level = 'stage' and run_index = runs
+    select customer_id, node from int_path_runs where level = 'stage' and is_last
 ),
 
 customers as (
