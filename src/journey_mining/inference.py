@@ -24,6 +24,7 @@ import duckdb
 
 from .config import Config
 from .identity import describe_customers, stitch_identities
+from .metrics.paths import build_path_metrics
 from .metrics.signals import build_signal_metrics
 from .models import build_table
 from .schema import STG_EVENT_COLUMNS, STG_PROFILE_COLUMNS
@@ -105,3 +106,4 @@ def build_journeys(
     if not keep_intermediate:
         for name in INTERMEDIATE_TABLES:
             con.execute(f'drop table if exists "{name}"')
+    build_path_metrics(con, config, keep_intermediate=keep_intermediate)

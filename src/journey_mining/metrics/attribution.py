@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..models import build_table
+from .base import warehouse_connection
 
 __all__ = ["START", "CONVERSION", "NULL", "MODELS", "LEVELS", "markov_credits",
            "build_attribution", "attribution"]
@@ -131,15 +132,9 @@ def attribution(
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
     if model is not None and model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    from .signals import connect_warehouse
-
-    con, owned = connect_warehouse(warehouse)
-    try:
+    with warehouse_connection(warehouse) as con:
         return con.execute(
             "select * from attribution where level = $level and ($model is null or model = $model) "
             "order by model, credit desc, name",
             {"level": level, "model": model},
         ).df()
-    finally:
-        if owned:
-            con.close()

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .base import warehouse_connection
+
 __all__ = ["NEGATIVE_AT_OR_BELOW", "sentiment", "score_texts", "emotions"]
 
 # A signal at or below this value counts as negative. -0.05 is VADER's own documented
@@ -72,14 +74,8 @@ def emotions(warehouse: str | Path | duckdb.DuckDBPyConnection, by: str = "stage
     """
     if by not in ("stage", "touchpoint"):
         raise ValueError(f"by must be 'stage' or 'touchpoint', got {by!r}")
-    from .signals import connect_warehouse
-
-    con, owned = connect_warehouse(warehouse)
-    try:
+    with warehouse_connection(warehouse) as con:
         order = "stage_index, name" if by == "stage" else "mean_emotion, name"
         return con.execute(
             f"select * from emotions where level = $level order by {order}", {"level": by}
         ).df()
-    finally:
-        if owned:
-            con.close()

@@ -24,6 +24,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .base import warehouse_connection
+
 __all__ = ["pain_points"]
 
 
@@ -37,16 +39,10 @@ def pain_points(
     rows (too little volume, no signal, or a segment ranked at another touchpoint) after
     the ranked ones. ``min_volume`` keeps only rows reached by at least that many sessions
     (the ranking itself is the one built with ``[metrics] min_touchpoint_volume``)."""
-    from .signals import connect_warehouse
-
-    con, owned = connect_warehouse(warehouse)
-    try:
+    with warehouse_connection(warehouse) as con:
         return con.execute(
             "select * from pain_points where ($ranked_only = false or rank is not null) "
             "and ($min_volume is null or sessions >= $min_volume) "
             "order by rank nulls last, score desc, touchpoint, segment nulls first",
             {"ranked_only": ranked_only, "min_volume": min_volume},
         ).df()
-    finally:
-        if owned:
-            con.close()

@@ -28,7 +28,6 @@ __all__ = [
     "MAX_SIGNAL_POINTS",
     "REASON_MIN_POINTS",
     "build_signal_metrics",
-    "connect_warehouse",
     "example_warehouse",
 ]
 
@@ -98,16 +97,6 @@ def build_signal_metrics(
         for name in _INTERMEDIATE:
             con.execute(f'drop table if exists "{name}"')
 
-
-def connect_warehouse(
-    warehouse: str | Path | duckdb.DuckDBPyConnection,
-) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """(connection, owned): a connection as is, or a read-only one to a warehouse file."""
-    if isinstance(warehouse, duckdb.DuckDBPyConnection):
-        return warehouse, False
-    con = duckdb.connect(str(warehouse), read_only=True)
-    con.execute("set TimeZone = 'UTC'")
-    return con, True
 
 
 def example_warehouse() -> duckdb.DuckDBPyConnection:
