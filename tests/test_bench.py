@@ -35,8 +35,11 @@ def test_tiny_run_end_to_end(bench, tmp_path):
     ours = result["systems"]["journey_mining"]
     assert "error" not in ours, ours
     assert ours["events"] > 3000 and ours["events_per_s"] > 0 and ours["peak_rss_mb"] > 50
-    assert [s["step"] for s in ours["steps"]][:2] == ["ingested web", "ingested email"]
-    assert ours["steps"][0]["reported_s"] is not None and "x_floor" in ours["steps"][0]
+    steps = ours["steps"]  # parsed from journey run's progress lines on stderr
+    assert steps[0]["step"].startswith("startup") and steps[-1]["step"].startswith("finish")
+    web = [s for s in steps if "web" in s["step"]]
+    assert web and web[0]["reported_s"] is not None and "x_floor" in web[0]
+    assert abs(sum(s["elapsed_s"] for s in steps) - ours["wall_s"]) < 0.5
     # the pipeline's directly-follows counts equal the floor method's on the same events
     assert result["check"]["equal"] is True and result["check"]["pairs"] > 1000
     floor, pandas = result["systems"]["duckdb_floor"], result["systems"]["pandas"]
