@@ -276,7 +276,9 @@ def run_pipeline(data: Path, work: Path, timeout: float | None, sources: str = "
     if lines:  # interpreter start + imports + config, and the time after the last progress line
         result["steps"].insert(0, {"step": "startup (imports, config, planning)", "reported_s": None,
                                    "elapsed_s": round(lines[0][0], 3)})
-        result["steps"].append({"step": "finish (summary, exit)", "reported_s": None,
+        last = "finish (summary, exit)" if m["returncode"] == 0 else \
+            f"unfinished after the last progress line ({m['killed'] or 'failed'})"
+        result["steps"].append({"step": last, "reported_s": None,
                                 "elapsed_s": round(m["wall_s"] - lines[-1][0], 3)})
     if m["returncode"] != 0:
         result["error"] = m["killed"] or m["stderr_tail"]
@@ -447,8 +449,12 @@ def table(result: dict) -> str:
     rows = [f"{'system':16} {'events':>12} {'wall s':>8} {'events/s':>11} {'peak RSS MB':>12} "
             f"{'ours/it wall':>13} {'per event':>10} {'ours/it RSS':>12}"]
     for name, s in result["systems"].items():
-        if "error" in s or "skipped" in s:
-            rows.append(f"{name:16} {s.get('error') or s.get('skipped')}"[:160])
+        if "skipped" in s:
+            rows.append(f"{name:16} skipped: {s['skipped']}")
+            continue
+        if "error" in s:
+            rows.append(f"{name:16} {'-':>12} {s.get('wall_s', 0):>8.1f} {'-':>11} {s.get('peak_rss_mb', 0):>12,.0f}  "
+                        f"error: {s['error']}"[:200])
             continue
         r = s.get("ratio") or {}
         rows.append(f"{name:16} {s.get('events', 0):>12,} {s['wall_s']:>8.1f} {s.get('events_per_s', 0):>11,.0f} "
