@@ -541,7 +541,8 @@ def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: 
         if name != "journey_mining":
             s["ratio"] = ratios(ours, s)
     for name, s in systems.items():
-        s["events_basis"] = ("the warehouse's `events` (web + email + support)" if name == "journey_mining"
+        s["events_basis"] = (f"the warehouse's `events` ({'web + email + support' if sources == 'all' else 'web'})"
+                             if name == "journey_mining"
                              else "rows of the web events Parquet with a user_id or anonymous_id")
         if isinstance(s.get("pairs"), dict):  # summarised: the check has the detail
             s["pairs"] = {"total": sum(s["pairs"].values()), "distinct": len(s["pairs"])}

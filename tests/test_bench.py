@@ -35,6 +35,7 @@ def test_tiny_run_end_to_end(bench, tmp_path):
     ours = result["systems"]["journey_mining"]
     assert "error" not in ours, ours
     assert ours["events"] > 3000 and ours["events_per_s"] > 0 and ours["peak_rss_mb"] > 50
+    assert ours["events_basis"] == "the warehouse's `events` (web + email + support)"
     steps = ours["steps"]  # parsed from journey run's progress lines on stderr
     assert steps[0]["step"].startswith("startup") and steps[-1]["step"].startswith("finish")
     web = [s for s in steps if "web" in s["step"]]
