@@ -15,6 +15,7 @@ from journey_mining import pipeline
 from journey_mining.config import load_config
 from journey_mining.errors import JourneyError
 from journey_mining.ingest import SourceCounts, SourcePlan
+from journey_mining.report.artifacts import publish_artifacts
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook
@@ -66,6 +67,12 @@ def publish(ctx: pipeline.RunContext) -> None:
     pipeline.publish(ctx, progress=_progress)
 
 
+@task(name="write-report", cache_policy=NO_CACHE)
+def write_report(ctx: pipeline.RunContext) -> str:
+    """The journey map report (export.report) of the published warehouse."""
+    return str(pipeline.write_report(ctx, progress=_progress))
+
+
 @flow(name="journey-run", log_prints=True)
 def journey_run(config_path: str | None = None, output_base: str | None = None) -> dict:
     """Ingest -> stitch/sessionize/stage -> marts -> export -> publish.
@@ -79,12 +86,14 @@ def journey_run(config_path: str | None = None, output_base: str | None = None) 
         run = build_warehouse(ctx, counts)
         export(ctx)
         publish(ctx)
+        report = write_report(ctx)
     except BaseException as e:
         pipeline.record_failure(ctx, e)
         raise
     finally:
         pipeline.cleanup(ctx)
-    return pipeline.summarize(ctx, run)
+    publish_artifacts(ctx.config.warehouse_path, report, ctx.run_id)
+    return {**pipeline.summarize(ctx, run), "report": report}
 
 
 if __name__ == "__main__":

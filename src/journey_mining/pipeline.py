@@ -279,12 +279,29 @@ def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) 
         run = build_warehouse(ctx, counts, progress)
         export(ctx, progress)
         publish(ctx, progress)
+        report = write_report(ctx, progress)
     except BaseException as e:
         record_failure(ctx, e)
         raise
     finally:
         cleanup(ctx)
-    return RunResult(ctx.run_id, config.warehouse_path, config.parquet_dir, counts, summarize(ctx, run))
+    return RunResult(ctx.run_id, config.warehouse_path, config.parquet_dir, counts,
+                     {**summarize(ctx, run), "report": str(report)})
+
+
+def write_report(ctx: RunContext, progress: Progress | None = None) -> Path:
+    """The journey map report of the published warehouse (``export.report``, written
+    atomically; docs/report.md)."""
+    from .report import write_report as write_report_file
+
+    try:
+        path = write_report_file(ctx.config.warehouse_path, ctx.config, ctx.run_id)
+    except OSError as e:
+        _reraise_as_output_error(e, f"the report {ctx.config.report_path}")
+        raise
+    if progress:
+        progress(f"wrote the report {path}")
+    return path
 
 
 def _reraise_as_output_error(e: BaseException, where: str) -> None:
