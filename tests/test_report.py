@@ -295,3 +295,49 @@ def test_report_in_headless_chromium(tiny, tmp_path):
     assert visible == ["0"] and after == ["3"]
     assert f"web:page_view:/{XSS}" in shown_text  # shown as text, never run
     assert shot.stat().st_size > 20_000
+
+
+# --------------------------------------------------------------------------- Prefect artifacts
+
+
+@pytest.mark.flow
+def test_artifacts_in_a_flow_run(tiny, monkeypatch, tmp_path):
+    """Inside a flow run, publish_artifacts creates the markdown summary (funnel, pain points
+    with their reasons, the report's path) and the funnel table; read back through the
+    client they hold the warehouse's numbers."""
+    import json
+
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.testing.utilities import prefect_test_harness
+
+    from journey_mining.report.artifacts import publish_artifacts
+
+    @flow(name="artifacts-test")
+    def nightly() -> dict:
+        return publish_artifacts(tiny["warehouse"], tiny["report"], tiny["run_id"])
+
+    with prefect_test_harness(server_startup_timeout=90):
+        nightly()
+        with get_client(sync_client=True) as client:
+            found = client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["journey-summary", "journey-funnel"])))
+    by_key = {a.key: a for a in found}
+    assert set(by_key) == {"journey-summary", "journey-funnel"}
+    assert by_key["journey-summary"].type == "markdown" and by_key["journey-funnel"].type == "table"
+    assert by_key["journey-summary"].flow_run_id is not None
+    md = by_key["journey-summary"].data
+    assert f"# Journey run {tiny['run_id']}" in md
+    assert "| awareness | 5 |" in md and "| purchase | 2 | 66.7% | 40.0% |" in md
+    con = _con(tiny)
+    reasons = [r for (r,) in con.execute("select reason from pain_points where is_ranked order by rank limit 5").fetchall()]
+    con.close()
+    assert reasons and all(r in md for r in reasons)
+    assert str(tiny["report"]) in md and tiny["report"].resolve().as_uri() in md
+    table = by_key["journey-funnel"].data
+    table = json.loads(table) if isinstance(table, str) else table
+    assert [(r["stage"], r["customers"], r["dropped"]) for r in table] == [
+        ("awareness", 5, 1), ("consideration", 4, 1), ("decision", 3, 1), ("purchase", 2, 2)]
