@@ -81,8 +81,10 @@ def touchpoint_graph(warehouse, touchpoint_stages: list[dict], stages: list[str]
         members = sorted((n for n in H.nodes if column[n] == col),
                          key=lambda n: (-G.nodes[n].get("visits", 0), n))
         for k, n in enumerate(members):
-            offset = 0.35 if col % 2 else 0.0  # stagger neighbouring columns: labels do not collide
-            pos[n] = (col, -(k + offset))
+            # zig-zag within a column so edges between its touchpoints do not overlap, and
+            # stagger neighbouring columns so their labels do not collide
+            offset = 0.35 if col % 2 else 0.0
+            pos[n] = (col + (0.18 if k % 2 else -0.18) * (len(members) > 1), -(k + offset))
     fig = go.Figure()
     top = max((d.get("transitions", 1) for _, _, d in edges), default=1)
     for a, b, d in edges:
@@ -138,7 +140,8 @@ def attribution(rows: list[dict]) -> go.Figure:
         credit = {r["name"]: r["credit"] for r in rows if r["model"] == m}
         fig.add_trace(go.Bar(name=label(m), y=[label(n) for n in names], x=[credit.get(n, 0) for n in names],
                              orientation="h"))
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.08))
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    fig.update_xaxes(title="conversions credited")
     return _layout(fig, "Attribution: conversions credited to each touchpoint, by model",
                    140 + 9 * len(models) * max(1, len(names)))
 
