@@ -2,9 +2,13 @@
 ``sql/report/`` (set-based, parameters bound). Python only arranges the rows per map.
 
     >>> from journey_mining.metrics.signals import example_warehouse
-    >>> data = collect(example_warehouse(), persona="persona")
-    >>> [m["label"] for m in data["maps"]][:1]
-    ['All customers']
+    >>> con = example_warehouse()
+    >>> _ = con.execute("create table quarantine (source varchar, reason varchar)")
+    >>> data = collect(con, persona="persona")
+    >>> [m["label"] for m in data["maps"]], data["stages"]
+    (['All customers'], ['awareness', 'decision', 'purchase'])
+    >>> [c["customers"] for c in data["maps"][0]["columns"]]
+    [3, 2, 1]
 """
 
 from __future__ import annotations
