@@ -363,7 +363,7 @@ def test_next_run_removes_leftovers_of_killed_runs_and_only_those(project):
     (out / "keep.txt").write_text("mine")
     pipeline.run_pipeline(cfg)
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([".parquet.old-mine", ".scratch-notes", ".w.duckdb.lock", ".w.duckdb.runs.jsonl", "keep.txt", "parquet", "w.duckdb"])
+    assert names == sorted([".parquet.old-mine", ".scratch-notes", ".w.duckdb.lock", ".w.duckdb.runs.jsonl", "keep.txt", "parquet", "report.html", "w.duckdb"])
 
 
 LOCK_HOLDER = textwrap.dedent(
