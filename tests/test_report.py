@@ -259,6 +259,13 @@ def test_write_is_atomic(tiny, tmp_path, monkeypatch):
         write_report(tiny["warehouse"], config)
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
     assert (tmp_path / "r.html").read_text() == "previous"
+    # a write killed half-way left its temp file: the next write removes it (only that)
+    (tmp_path / ".r.html.abc123.journey-tmp").write_text("<html")
+    (tmp_path / ".r.html.notes").write_text("mine")
+    monkeypatch.undo()
+    write_report(tiny["warehouse"], config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.html.notes", "r.html"]
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
 
 
 # --------------------------------------------------------------------------- the browser

@@ -10,6 +10,7 @@ from the network. Every string from data is escaped (Jinja autoescape; Plotly la
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from datetime import datetime
@@ -111,6 +112,16 @@ def render_report(con: duckdb.DuckDBPyConnection, config: Config | None = None, 
     )
 
 
+_TMP_SUFFIX = ".journey-tmp"
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Temp files of a report write that was killed (only this tool's names)."""
+    for p in target.parent.glob(f".{glob.escape(target.name)}.*{_TMP_SUFFIX}"):
+        if p.is_file() and not p.is_symlink():
+            p.unlink(missing_ok=True)
+
+
 def write_report(warehouse_path: str | Path, config: Config, run_id: str | None = None) -> Path:
     """Write the report of the warehouse at ``warehouse_path`` to ``config.report_path``,
     atomically (a temp file beside it, then ``os.replace``); returns the path.
@@ -130,7 +141,8 @@ def write_report(warehouse_path: str | Path, config: Config, run_id: str | None 
     finally:
         con.close()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _remove_leftovers(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(page)
