@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: setup run test test-slow test-wheel bench lint lock sample clean browser
+.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample clean browser
 
 setup: $(STAMP)
 
@@ -42,8 +42,15 @@ test-slow: $(STAMP)
 test-wheel: $(STAMP)
 	$(BIN)/python -m pytest -q -m wheel
 
+# Benchmarks (benchmarks/, docs/benchmarks.md): journey run vs the DuckDB floor, pandas,
+# retentioneering and PM4Py on the same generated data; writes benchmarks/results/<date>.json.
+# The first run creates benchmarks/.peers-venv (needs the network once) and caches the data
+# under $$XDG_CACHE_HOME/journey_mining/bench. Extra flags: make bench BENCH_ARGS="--no-peers".
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python benchmarks/bench.py --size 1m $(BENCH_ARGS)
+
+bench-large: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --size 10m $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

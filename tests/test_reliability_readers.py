@@ -200,6 +200,27 @@ def test_non_finite_numbers_and_nonsense_timestamps_are_quarantined(tmp_path):
     assert all("outside the sane range" in r["reason"] for r in out[4:11])
 
 
+def test_nan_in_a_typed_parquet_float_column_is_missing_not_bad(tmp_path):
+    """numpy-backed writers write a missing float as NaN: in a typed Parquet DOUBLE column that is a
+    missing value (loaded as NULL), while an infinity stays a bad value. (Before: every row
+    of a pandas-written file with an empty revenue was quarantined as 'not a finite number'.)"""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "p.parquet"
+    nan = float("nan")
+    pq.write_table(pa.table({  # NaN kept as NaN (as numpy-backed writers, our generator among them, do)
+        "user_id": ["u1", "u2", "u3"], "event_type": ["view", "buy", "buy"],
+        "occurred_at": ["2026-01-01T00:00:00Z"] * 3,
+        "revenue": pa.array([nan, 12.5, float("inf")], from_pandas=False),
+        "score": pa.array([nan] * 3, from_pandas=False),
+    }), path)
+    out = staged(tmp_path, "p.parquet", path.read_bytes())
+    assert [(r["status"], r["revenue"], r["score"]) for r in out[:2]] == [
+        ("loaded", None, None), ("loaded", 12.5, None)]
+    assert out[2]["status"] == "quarantined" and "finite" in out[2]["reason"]
+
+
 def test_email_white_space_is_trimmed_everywhere(tmp_path):
     """Item 12: a leading TAB made a separate customer."""
     out = staged(tmp_path, "k.csv", "email,event_type,occurred_at\n\tAnn@x.com,v,2026-01-01\n"

@@ -339,6 +339,18 @@ def _read_json(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path)
 # --------------------------------------------------------------------------- Parquet
 
 
+def _parquet_text(field: str, column_type: str) -> str:
+    """A Parquet column as text. In a typed float column NaN is how pandas (and tools built
+    on it) write a missing value, so it reads as missing; infinities stay (and are
+    quarantined by staging like any non-finite number). In text formats a literal ``NaN``
+    is not a convention but a bad value, and is quarantined."""
+    col = ident(field)
+    if column_type.upper() in ("FLOAT", "DOUBLE", "REAL"):
+        # DuckDB's isnan() misses some NaN bit patterns pandas writes; the text form does not
+        return f"case when lower({col}::VARCHAR) in ('nan', '-nan') then NULL else {col}::VARCHAR end"
+    return f"{col}::VARCHAR"
+
+
 def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     out = temp_name("rec")
     try:
@@ -346,7 +358,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     except duckdb.Error as e:
         raise SourceError(f"cannot read {file} as Parquet: {one_line(e)}") from None
     fields = tuple(d[0] for d in desc)
-    cols = ", ".join(f"{ident(f)}::VARCHAR as {ident(f)}" for f in fields)
+    types = dict(con.execute("select column_name, column_type from (describe select * from read_parquet($f))",
+                             {"f": str(file)}).fetchall())
+    cols = ", ".join(f"{_parquet_text(f, types.get(f, ''))} as {ident(f)}" for f in fields)
     raw = "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
     con.execute(
         f"create temp table {out} as select *, raw::JSON as _jm_json from ("
