@@ -168,8 +168,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, tar
     )
     try:
         out = read(con, source, file)
-    except SourceError:
-        raise
+    except (SourceError, duckdb.OutOfMemoryException):
+        raise  # (out of memory: not the file's fault; ingest_file says which setting)
     except (duckdb.Error, OSError, UnicodeError) as e:
         raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
     con.execute(
@@ -341,21 +341,25 @@ def ingest_file(
         return StagedFile(row, plan.source.is_profile, staged, _parquet_rows(staged), False,
                           round(time.perf_counter() - started, 3))
     cache_dir.mkdir(parents=True, exist_ok=True)
+    mem = RUN_SETTINGS.get("memory_limit", "the default")
+    out_of_memory = OutputError(
+        f"source {plan.source.name!r}: DuckDB ran out of memory reading {file} "
+        f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
+    )
+    tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
     con = new_connection()
     try:
         table = stage_file(con, plan, file)
         hit = con.execute(
             f"select source_file from {table} where reason ilike '%Out of Memory Error%' limit 1"
         ).fetchall()
-        if hit:
-            mem = RUN_SETTINGS.get("memory_limit", "the default")
-            raise OutputError(
-                f"source {plan.source.name!r}: DuckDB ran out of memory reading {hit[0][0]} "
-                f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
-            )
+        if hit:  # a reader that caught the error and quarantined the file
+            raise out_of_memory
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
-        tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
         con.execute(f"copy (select * from {table} order by source_line) to $p (format parquet)", {"p": str(tmp)})
+    except duckdb.OutOfMemoryException:
+        tmp.unlink(missing_ok=True)
+        raise out_of_memory from None
     finally:
         con.close()
     tmp.replace(staged)
