@@ -521,14 +521,14 @@ def _table_hashes(warehouse: Path) -> dict[str, str]:
 
 
 def test_memory_limit_below_the_working_set_spills_and_gives_identical_tables(tmp_path):
-    """[execution] memory_limit = 60MB on the sample's web + customers sources (41k events;
+    """[execution] memory_limit = 100MB on the sample's web + customers sources (41k events;
     the run needs ~240 MB unconstrained): DuckDB spills ~50 MB to temp_directory and every
-    table is identical to an unconstrained run. 40MB fails (out of memory), so 60MB is
+    table is identical to an unconstrained run. 60MB fails since the metrics marts (out of memory), so 100MB is
     below the working set."""
     default = _sample_config(tmp_path / "a", ("web", "customers"))
     pipeline.run_pipeline(default)
     spill = tmp_path / "spill"
-    limited = _sample_config(tmp_path / "b", ("web", "customers"), {"memory_limit": "60MB", "temp_directory": str(spill)})
+    limited = _sample_config(tmp_path / "b", ("web", "customers"), {"memory_limit": "100MB", "temp_directory": str(spill)})
     peak = [0]
     done = threading.Event()
 

@@ -45,6 +45,10 @@ def _prefect_env(debug: bool = False) -> None:
         home.mkdir(parents=True, exist_ok=True)  # Prefect makes only the last level
         os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's default (20 s) is too short for its temporary API server on a busy 2-core
+    # machine (measured: "Timed out while attempting to connect to ephemeral Prefect API
+    # server" under a load average of ~7).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")

@@ -131,6 +131,12 @@ class TouchpointRule:
     name: str
 
 
+SEGMENT_COLUMNS = ("campaign", "utm_source", "utm_medium", "utm_campaign")
+# the campaign (canonical), a ticket's topic (the zendesk reader's properties.topic) and a
+# product category (a common event property): generic dimensions, none names a value
+SEGMENT_BY_DEFAULT = ("campaign", "properties.topic", "properties.category")
+
+
 @dataclass(frozen=True)
 class MetricsConfig:
     """``[funnel]`` and ``[metrics]``: the named thresholds behind the metrics marts
@@ -151,6 +157,10 @@ class MetricsConfig:
     min_touchpoint_volume: int = 30
     # [metrics] top_n: how many rows the "most frequent" marts keep (variants, exit paths).
     top_n: int = 50
+    # [metrics] segment_by: event attributes that split a touchpoint into segments ranked
+    # beside it as pain points (docs/pain-points.md): `campaign`, `utm_source`,
+    # `utm_medium`, `utm_campaign` or `properties.<path>`. [] ranks whole touchpoints only.
+    segment_by: tuple[str, ...] = SEGMENT_BY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -480,7 +490,7 @@ def _positive(value: Any, where: str) -> float:
 
 def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     _check_keys(funnel, {"window_days"}, "funnel")
-    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n"}
+    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n", "segment_by"}
     _check_keys(metrics, keys, "metrics")
     kw: dict[str, Any] = {}
     if "window_days" in funnel:
@@ -494,6 +504,15 @@ def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise _fail(f"metrics.{key} must be a whole number of at least 1, got {v!r}")
             kw[key] = v
+    if "segment_by" in metrics:
+        v = metrics["segment_by"]
+        ok = isinstance(v, list) and all(
+            isinstance(c, str) and (c in SEGMENT_COLUMNS or (c.startswith(PROPERTIES_PREFIX) and len(c) > len(PROPERTIES_PREFIX)))
+            for c in v
+        )
+        if not ok:
+            raise _fail(f"metrics.segment_by must be a list of {', '.join(SEGMENT_COLUMNS)} or properties.<path>, got {v!r}")
+        kw["segment_by"] = tuple(dict.fromkeys(v))
     return MetricsConfig(**kw)
 
 

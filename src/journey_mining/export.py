@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import ingest
 from .errors import ConfigError
+from .graph import write_graphs
 from .ingest import new_connection
 from .outputs import export_replaceable, is_owned_export, write_export_marker
 
@@ -98,6 +99,7 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
                 target.mkdir()
                 con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
         con.execute("detach w")
+        write_graphs(database, tmp / "_graph")  # the transition graphs beside the tables
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -24,6 +24,8 @@ import duckdb
 
 from .config import Config
 from .identity import describe_customers, stitch_identities
+from .metrics.paths import build_path_metrics
+from .metrics.signals import build_signal_metrics
 from .models import build_table
 from .schema import STG_EVENT_COLUMNS, STG_PROFILE_COLUMNS
 from .sessions import sessionize
@@ -100,6 +102,8 @@ def build_journeys(
     describe_customers(con, temp=temp)
     for mart in MARTS:
         build_table(con, "marts", mart)
+    build_signal_metrics(con, config, temp=temp)  # emotions, pain_points, attribution
     if not keep_intermediate:
         for name in INTERMEDIATE_TABLES:
             con.execute(f'drop table if exists "{name}"')
+    build_path_metrics(con, config, keep_intermediate=keep_intermediate)

@@ -57,6 +57,7 @@ __all__ = [
     "StagedFile",
     "reader_for",
     "new_connection",
+    "out_of_memory",
 ]
 
 READER_MODULES = {
@@ -152,6 +153,16 @@ _SANE_RANGE = {
 }
 
 
+def out_of_memory(source_name: str, file: object) -> SourceError:
+    """The one-line error for a reader that ran out of memory: never a quarantined file
+    (its rows are not bad; with more memory they load)."""
+    mem = RUN_SETTINGS.get("memory_limit", "the default")
+    return SourceError(
+        f"source {source_name!r}: DuckDB ran out of memory reading {file} "
+        f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
+    )
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, target: str = "_file_staged") -> str:
     """Read ONE file of a source and run its per-file staging model; returns the name of a
     temp table with one row per row read (``status`` loaded | quarantined; duplicates across
@@ -168,8 +179,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, tar
     )
     try:
         out = read(con, source, file)
-    except (SourceError, duckdb.OutOfMemoryException):
-        raise  # (out of memory: not the file's fault; ingest_file says which setting)
+    except SourceError:
+        raise
+    except duckdb.OutOfMemoryException:
+        raise out_of_memory(source.name, file) from None
     except (duckdb.Error, OSError, UnicodeError) as e:
         raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
     con.execute(
@@ -332,8 +345,6 @@ def ingest_file(
     The file is hashed once (streamed); the staged Parquet is written under a temp name and
     renamed, so it is complete or absent. A reader that ran out of memory fails (the rows are
     not bad: with more memory they load) instead of quarantining the file."""
-    from ..errors import OutputError
-
     started = time.perf_counter()
     row = replace(hash_file(file), source=plan.source.name)
     staged = cache_dir / staged_name(plan.source, row.sha256)
@@ -341,11 +352,6 @@ def ingest_file(
         return StagedFile(row, plan.source.is_profile, staged, _parquet_rows(staged), False,
                           round(time.perf_counter() - started, 3))
     cache_dir.mkdir(parents=True, exist_ok=True)
-    mem = RUN_SETTINGS.get("memory_limit", "the default")
-    out_of_memory = OutputError(
-        f"source {plan.source.name!r}: DuckDB ran out of memory reading {file} "
-        f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
-    )
     tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
     con = new_connection()
     try:
@@ -354,12 +360,12 @@ def ingest_file(
             f"select source_file from {table} where reason ilike '%Out of Memory Error%' limit 1"
         ).fetchall()
         if hit:  # a reader that caught the error and quarantined the file
-            raise out_of_memory
+            raise out_of_memory(plan.source.name, file)
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
         con.execute(f"copy (select * from {table} order by source_line) to $p (format parquet)", {"p": str(tmp)})
     except duckdb.OutOfMemoryException:
         tmp.unlink(missing_ok=True)
-        raise out_of_memory from None
+        raise out_of_memory(plan.source.name, file) from None
     finally:
         con.close()
     tmp.replace(staged)

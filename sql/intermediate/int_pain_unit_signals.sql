@@ -1,0 +1,93 @@
+-- One row per pain-point unit (a touchpoint, or one segment of it): the raw counts behind
+-- every signal. Rates and lifts are computed in the pain_points mart.
+with session_units as (
+    select * from int_pain_session_units
+),
+
+unit_events as (
+    select customer_id, event_index, touchpoint, dimension, segment_value, dwell_seconds
+    from int_pain_unit_events
+),
+
+contacts as (
+    select customer_id, occurred_at, ticket_key, rating_value, is_bad_rating
+    from int_pain_support_contacts
+),
+
+signals as (
+    select customer_id, event_index, signal_kind, is_negative
+    from int_sentiment_signals
+    where signal_kind in ('text', 'score')
+),
+
+session_counts as (
+    select
+        touchpoint, dimension, segment_value,
+        count(*) as sessions,
+        count_if(is_exit) as exit_sessions,
+        -- a loop: the session leaves it and comes back at least twice (three separate runs)
+        count_if(runs >= 3) as repeat_sessions,
+        count_if(is_support_followed) as support_sessions,
+        count_if(is_behaviour_followed) as behaviour_sessions
+    from session_units
+    group by touchpoint, dimension, segment_value
+),
+
+dwell as (
+    select touchpoint, dimension, segment_value,
+        median(dwell_seconds) as median_dwell_seconds
+    from unit_events
+    group by touchpoint, dimension, segment_value
+),
+
+feedback as (
+    select
+        unit_events.touchpoint, unit_events.dimension, unit_events.segment_value,
+        count_if(signals.signal_kind = 'text') as texts,
+        count_if(signals.signal_kind = 'text' and signals.is_negative) as negative_texts,
+        count_if(signals.signal_kind = 'score') as scores,
+        count_if(signals.signal_kind = 'score' and signals.is_negative) as low_scores
+    from unit_events
+    inner join signals using (customer_id, event_index)
+    group by all
+),
+
+followed_tickets as (
+    select distinct
+        session_units.touchpoint, session_units.dimension, session_units.segment_value,
+        contacts.customer_id, contacts.ticket_key, contacts.rating_value, contacts.is_bad_rating
+    from session_units
+    inner join contacts
+        on contacts.customer_id = session_units.customer_id
+        and contacts.occurred_at > session_units.last_at
+        and epoch_us(contacts.occurred_at) - epoch_us(session_units.last_at)
+            <= $support_window_seconds * 1000000
+),
+
+ticket_ratings as (
+    select touchpoint, dimension, segment_value,
+        count(*) as followed_tickets,
+        count(rating_value) as rated_tickets,
+        count_if(is_bad_rating) as bad_rated_tickets
+    from followed_tickets
+    group by all
+),
+
+final as (
+    select
+        session_counts.*,
+        dwell.median_dwell_seconds,
+        coalesce(feedback.texts, 0) as texts,
+        coalesce(feedback.negative_texts, 0) as negative_texts,
+        coalesce(feedback.scores, 0) as scores,
+        coalesce(feedback.low_scores, 0) as low_scores,
+        coalesce(ticket_ratings.followed_tickets, 0) as followed_tickets,
+        coalesce(ticket_ratings.rated_tickets, 0) as rated_tickets,
+        coalesce(ticket_ratings.bad_rated_tickets, 0) as bad_rated_tickets
+    from session_counts
+    left join dwell using (touchpoint, dimension, segment_value)
+    left join feedback using (touchpoint, dimension, segment_value)
+    left join ticket_ratings using (touchpoint, dimension, segment_value)
+)
+
+select * from final
