@@ -39,6 +39,7 @@ from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
+from .tables import temporary_tables
 
 Progress = Callable[[str], None]
 
@@ -190,8 +191,8 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         if progress:
             progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
         wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])
-        for t in ("stg_events", "stg_profiles", "stg_quarantine"):
-            con.execute(f"drop table if exists {t}")
+        for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
+            con.execute(f'drop table if exists "{t}"')
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
         wh.seal(con, build)
         run = {**run, "counts": counts}

@@ -28,6 +28,7 @@ import duckdb
 
 from .errors import one_line
 from .ingest import SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
+from .tables import carried_tables
 
 __all__ = [
     "build_path",
@@ -40,21 +41,7 @@ __all__ = [
     "publish",
     "append_failed_run",
     "journal",
-    "TABLE_WRITES",
 ]
-
-# How each published table behaves on a re-run (declared, like dlt's write_disposition).
-TABLE_WRITES = {
-    "events": "replace: rebuilt from all inputs every run",
-    "customers": "replace",
-    "sessions": "replace",
-    "identity_links": "replace",
-    "quarantine": "replace; run_id keeps the first run that quarantined the same row",
-    "input_files": "replace; first_run_id kept from the previous warehouse (state as data)",
-    "runs": "append: one row per run (the audit log; the only table a re-run grows)",
-    "run_sources": "append: one row per source per run",
-}
-
 
 def build_path(warehouse: Path, run_id: str) -> Path:
     return warehouse.with_name(f".{warehouse.name}.build-{run_id}")
@@ -172,10 +159,9 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         except duckdb.Error as e:
             raise RuntimeError(f"cannot read the published warehouse {warehouse}: {one_line(e, 200)}") from None
         tables = {r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()}
-        if "runs" in tables:
-            con.execute("insert into runs by name select * from prev.runs")
-        if "run_sources" in tables:
-            con.execute("insert into run_sources by name select * from prev.run_sources")
+        for name in carried_tables("append"):  # runs, run_sources: earlier runs' rows carried over
+            if name in tables:
+                con.execute(f'insert into "{name}" by name select * from prev."{name}"')
         if "quarantine" in tables:
             con.execute("insert into prev_quarantine select source, file, line, raw, reason, run_id from prev.quarantine")
         if "input_files" in tables:
