@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import importlib
 import random
 import shutil
 from collections import Counter
@@ -22,9 +23,6 @@ from hypothesis import strategies as st
 from journey_mining import pipeline
 from journey_mining.config import load_config, parse_config, sample_config_path
 from journey_mining.inference import build_journeys
-from journey_mining.metrics import attribution as attribution_module
-from journey_mining.metrics import emotions as emotions_module
-from journey_mining.metrics import pain_points as pain_points_module
 from journey_mining.metrics import signals as signals_module
 from journey_mining.metrics.attribution import attribution, markov_credits
 from journey_mining.metrics.emotions import emotions
@@ -33,6 +31,12 @@ from journey_mining.metrics.signals import SIGNAL_MARTS, build_signal_metrics
 
 from .conftest_inference import connect, make_stg
 from .helpers import GOLDEN, assert_golden, normalize
+
+# (the package's `attribution`, `emotions`, `pain_points` are the functions of those names:
+# take the modules themselves)
+attribution_module = importlib.import_module("journey_mining.metrics.attribution")
+emotions_module = importlib.import_module("journey_mining.metrics.emotions")
+pain_points_module = importlib.import_module("journey_mining.metrics.pain_points")
 
 SIGNAL_TABLES = {
     "emotions": "level, name",
