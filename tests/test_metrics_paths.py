@@ -305,13 +305,3 @@ def test_helpdesk_reconciles_and_is_order_invariant(helpdesk):
     expected = marts(con)
     assert_same_marts(marts(build_helpdesk(helpdesk, "md5(event_id)")), expected)
 
-
-def test_docstring_examples_run():
-    import doctest
-
-    from journey_mining import graph
-    from journey_mining.metrics import paths
-
-    for module in (paths, graph):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__

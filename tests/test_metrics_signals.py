@@ -8,8 +8,6 @@ on a re-run) and the sample's five planted pain points found without being named
 from __future__ import annotations
 
 import dataclasses
-import doctest
-import importlib
 import random
 import shutil
 from collections import Counter
@@ -23,7 +21,6 @@ from hypothesis import strategies as st
 from journey_mining import pipeline
 from journey_mining.config import load_config, parse_config, sample_config_path
 from journey_mining.inference import build_journeys
-from journey_mining.metrics import signals as signals_module
 from journey_mining.metrics.attribution import attribution, markov_credits
 from journey_mining.metrics.emotions import emotions
 from journey_mining.metrics.pain_points import pain_points
@@ -31,12 +28,6 @@ from journey_mining.metrics.signals import SIGNAL_MARTS, build_signal_metrics
 
 from .conftest_inference import connect, make_stg
 from .helpers import GOLDEN, assert_golden, normalize
-
-# (the package's `attribution`, `emotions`, `pain_points` are the functions of those names:
-# take the modules themselves)
-attribution_module = importlib.import_module("journey_mining.metrics.attribution")
-emotions_module = importlib.import_module("journey_mining.metrics.emotions")
-pain_points_module = importlib.import_module("journey_mining.metrics.pain_points")
 
 SIGNAL_TABLES = {
     "emotions": "level, name",
@@ -282,10 +273,6 @@ def test_no_intermediate_tables_left():
     assert set(SIGNAL_MARTS) <= names
 
 
-def test_docstring_examples_run():
-    for module in (attribution_module, emotions_module, pain_points_module, signals_module):
-        assert doctest.testmod(module).failed == 0, module.__name__
-
 
 # --------------------------------------------------------------------------- the sample
 
@@ -390,3 +377,16 @@ def test_markov_credits_add_up_and_ignore_row_order(paths, rnd):
     assert again.keys() == credits.keys()
     for name in credits:
         assert again[name][0] == pytest.approx(credits[name][0], abs=1e-9)
+
+
+def test_every_mart_column_has_a_type_bi_tools_read(sample_wh):
+    """count_if/sum over booleans give HUGEINT (int128) in DuckDB, which Parquet readers and
+    BI tools handle badly: the marts cast counts to BIGINT."""
+    warehouse, _ = sample_wh
+    con = duckdb.connect(str(warehouse), read_only=True)
+    odd = con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where data_type = 'HUGEINT' or data_type like 'DECIMAL%'"
+    ).fetchall()
+    con.close()
+    assert odd == []
