@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample clean
+.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample clean browser
 
 setup: $(STAMP)
 
@@ -23,8 +23,17 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/journey run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The report's browser test (tests/test_report.py) needs Debian's chromium: installed with
+# apt-get when missing and we are root; otherwise that test skips and says why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the report's browser test (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "no chromium and cannot install it (not root or no apt-get): the browser test will skip"; fi
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

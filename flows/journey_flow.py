@@ -1,7 +1,11 @@
 """`journey run`: the whole pipeline as a Prefect flow.
 
-Reads top to bottom as a handful of typed tasks; all logic is in ``journey_mining``.
-Retries only where I/O can fail transiently (reading source files, writing the export).
+The steps are NOT spelled out here: the flow executes the run definition of
+``journey_mining.pipeline.RUN`` (the same one ``journey run --no-prefect`` executes), one
+task per step; fan-out steps (one ingest per input file) are submitted concurrently; steps
+that do I/O are retried, never on a :class:`~journey_mining.errors.JourneyError` (a retry
+cannot fix a bad source). Recording a failure and the clean-up run as plain calls, so they
+happen however a task ends.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from journey_mining import pipeline
 from journey_mining.config import load_config
-from journey_mining.errors import JourneyError
-from journey_mining.ingest import SourceCounts, SourcePlan
+from journey_mining.errors import JourneyError, one_line
+from journey_mining.report.artifacts import publish_artifacts
+
+IO_RETRIES = 2  # attempts after the first, for steps that read or write files
+IO_RETRY_DELAY_SECONDS = 5
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook
@@ -34,57 +41,41 @@ def _progress(msg: str) -> None:
     get_run_logger().info(msg)
 
 
-@task(name="plan-run", cache_policy=NO_CACHE)
-def plan_run(config_path: str | None, output_base: str | None) -> pipeline.RunContext:
-    base = Path(output_base) if output_base else None
-    ctx = pipeline.prepare_run(load_config(config_path, output_base=base))
-    pipeline.begin(ctx, progress=_progress)
-    return ctx
+def as_task(step: pipeline.Step):  # noqa: ANN201 - a Prefect Task
+    """The Prefect task of one step of the run definition."""
+    retries = dict(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS,
+                   retry_condition_fn=_retry_unless_user_error) if step.does_io else {}
+    return task(step.function, name=step.name, cache_policy=NO_CACHE, **retries)
 
 
-@task(name="ingest-source", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE,
-      retry_condition_fn=_retry_unless_user_error, task_run_name="ingest-{plan.source.name}")
-def ingest_source(ctx: pipeline.RunContext, plan: SourcePlan) -> SourceCounts:
-    return pipeline.ingest_one(ctx, plan, progress=_progress)
+def _call(step: pipeline.Step, args: tuple):  # noqa: ANN202
+    return as_task(step)(*args)
 
 
-@task(name="build-warehouse", cache_policy=NO_CACHE)
-def build_warehouse(ctx: pipeline.RunContext, counts: list[SourceCounts]) -> dict:
-    return pipeline.build_warehouse(ctx, counts, progress=_progress)
-
-
-@task(name="export-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE,
-      retry_condition_fn=_retry_unless_user_error)
-def export(ctx: pipeline.RunContext) -> list[str]:
-    """Parquet from the sealed build file into a temp folder: a failure publishes nothing."""
-    return pipeline.export(ctx, progress=_progress)
-
-
-@task(name="publish", cache_policy=NO_CACHE)
-def publish(ctx: pipeline.RunContext) -> None:
-    """Swap in the warehouse, then the export folder."""
-    pipeline.publish(ctx, progress=_progress)
+def _call_each(step: pipeline.Step, state: pipeline.RunState, items: list) -> list:
+    t = as_task(step)
+    futures = [
+        t.with_options(task_run_name=f"{step.name}-{step.item_label(item)}" if step.item_label else None)
+        .submit(state, item)
+        for item in items
+    ]
+    return [f.result() for f in futures]
 
 
 @flow(name="journey-run", log_prints=True)
 def journey_run(config_path: str | None = None, output_base: str | None = None) -> dict:
-    """Ingest -> stitch/sessionize/stage -> marts -> export -> publish.
+    """Ingest -> stitch/sessionize/stage -> marts -> export -> publish (``pipeline.RUN``).
 
     ``output_base``: folder for the warehouse and export paths (default: the config's folder).
     """
-    ctx = plan_run(config_path, output_base)
-    try:
-        futures = [ingest_source.submit(ctx, plan) for plan in ctx.plans]
-        counts = [f.result() for f in futures]
-        run = build_warehouse(ctx, counts)
-        export(ctx)
-        publish(ctx)
-    except BaseException as e:
-        pipeline.record_failure(ctx, e)
-        raise
-    finally:
-        pipeline.cleanup(ctx)
-    return pipeline.summarize(ctx, run)
+    config = load_config(config_path, output_base=Path(output_base) if output_base else None)
+    state = pipeline.execute(pipeline.RUN, config, _call, _call_each, progress=_progress)
+    summary = pipeline.RUN.result(state)
+    try:  # the run's outputs are published; the artifacts are only a view of them in the UI
+        publish_artifacts(config.warehouse_path, summary["report"], summary["run_id"])
+    except Exception as e:  # noqa: BLE001 - a Prefect API hiccup must not fail a published run
+        get_run_logger().warning(f"could not publish the Prefect artifacts: {one_line(e)}")
+    return summary
 
 
 if __name__ == "__main__":

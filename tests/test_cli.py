@@ -28,6 +28,10 @@ def test_journey_run_on_the_bundled_sample_through_prefect(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"warehouse: {tmp_path / 'out' / 'journeys.duckdb'}" in r.stdout
     assert f"parquet:   {tmp_path / 'out' / 'parquet'}" in r.stdout
+    # the summary ends with the journey map report the flow wrote (docs/report.md)
+    assert r.stdout.splitlines()[-1] == f"  report:    {tmp_path / 'out' / 'report.html'}"
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert page.count("Plotly.newPlot") == 6 and 'data-stage="advocacy"' in page
     assert "leaked" not in r.stderr
     con = duckdb.connect(str(tmp_path / "out" / "journeys.duckdb"), read_only=True)
     sources = con.sql(

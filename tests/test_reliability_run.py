@@ -361,9 +361,13 @@ def test_next_run_removes_leftovers_of_killed_runs_and_only_those(project):
     (out / ".scratch-notes").mkdir()
     (out / ".parquet.old-mine").mkdir()
     (out / "keep.txt").write_text("mine")
+    (out / ".w.duckdb.staged").mkdir(exist_ok=True)  # a staged file a killed run was writing
+    (out / ".w.duckdb.staged" / f"{'0' * 64}-{'1' * 16}.parquet.tmp-{dead}").write_bytes(b"half a file")
     pipeline.run_pipeline(cfg)
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([".parquet.old-mine", ".scratch-notes", ".w.duckdb.lock", ".w.duckdb.runs.jsonl", "keep.txt", "parquet", "w.duckdb"])
+    assert names == sorted([".parquet.old-mine", ".scratch-notes", ".w.duckdb.lock", ".w.duckdb.runs.jsonl", "keep.txt", "parquet",
+                            "report.html", "w.duckdb", ".w.duckdb.staged"])
+    assert not [p.name for p in (out / ".w.duckdb.staged").iterdir() if ".tmp-" in p.name]
 
 
 LOCK_HOLDER = textwrap.dedent(

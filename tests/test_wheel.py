@@ -54,6 +54,7 @@ def expected_files() -> set[str]:
                 out.add(f"{prefix}/{p.relative_to(folder).as_posix()}")
 
     add(ROOT / "src" / "journey_mining", "**/*.py", "journey_mining")
+    add(ROOT / "src" / "journey_mining", "report/templates/*", "journey_mining")
     add(ROOT / "sql", "**/*.sql", "journey_mining/sql")
     add(ROOT / "sql", "__init__.py", "journey_mining/sql")
     add(ROOT / "flows", "*.py", "journey_mining/flows")

@@ -1,6 +1,8 @@
--- One source's rows, as its readers yielded them, turned into canonical events.
--- Every row read comes out exactly once with status loaded | quarantined | duplicate,
--- so rows_read = loaded + quarantined + duplicate holds by construction.
+-- One input file's rows, as its reader yielded them, turned into canonical events.
+-- Every row read comes out exactly once with status loaded | quarantined; duplicates
+-- across the files of a source are marked after, over all staged files
+-- (stg_events_deduplicated), so rows_read = loaded + quarantined + duplicate holds by
+-- construction.
 -- params: $source, $channel, $ts_format (iso | epoch_s | epoch_ms | strptime),
 --         $strptime_format, $timezone (for timestamps without an offset), $strptime_zone,
 --         $min_year, $max_year (the sane range of occurred_at, UTC years, inclusive)
@@ -124,22 +126,9 @@ identified as (
     from content_keyed
 ),
 
-ranked as (
-    select
-        *,
-        case when reason is null then row_number() over (
-            partition by reason is null, event_id_final order by file, line
-        ) end as copy_number
-    from identified
-),
-
 final as (
     select
-        case
-            when reason is not null then 'quarantined'
-            when copy_number > 1 then 'duplicate'
-            else 'loaded'
-        end as status,
+        case when reason is not null then 'quarantined' else 'loaded' end as status,
         reason,
         event_id_final as event_id,
         $source as source,
@@ -164,7 +153,7 @@ final as (
         line as source_line,
         position_kind,
         raw
-    from ranked
+    from identified
 )
 
 select * from final

@@ -105,6 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"  parquet:   {summary['parquet_dir']}")
     if summary["rows_quarantined"]:
         print(f"  quarantine: {_fmt(summary['rows_quarantined'])} rows (select * from quarantine)")
+    if summary.get("report"):
+        print(f"  report:    {summary['report']}")
     return 0
 
 

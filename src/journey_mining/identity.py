@@ -24,11 +24,7 @@ import duckdb
 
 from .models import build_table
 
-__all__ = ["stitch_identities", "describe_customers"]
-
-_LINK_MODELS = ("int_identity_link_evidence", "int_identity_nodes", "int_identity_edges")
-_CUSTOMER_MODELS = ("int_customer_identifiers", "int_customer_profiles", "int_customer_attributes")
-
+__all__ = ["propagate_labels"]
 
 def propagate_labels(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> int:
     """Label every identifier with the smallest identifier of its cluster; return the rounds.
@@ -50,20 +46,3 @@ def propagate_labels(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> in
         con.execute("alter table int_identity_labels_next rename to int_identity_labels")
         if not changed:
             return rounds
-
-
-def stitch_identities(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> int:
-    """Build ``int_identity_clusters`` and ``int_event_customers`` from ``int_events`` and
-    ``int_profiles``; return the number of label-propagation rounds."""
-    for name in _LINK_MODELS:
-        build_table(con, "intermediate", name, temp=temp)
-    rounds = propagate_labels(con, temp=temp)
-    build_table(con, "intermediate", "int_identity_clusters", temp=temp)
-    build_table(con, "intermediate", "int_event_customers", temp=temp)
-    return rounds
-
-
-def describe_customers(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
-    """Build each customer's identifiers, its profile rows and merged attributes."""
-    for name in _CUSTOMER_MODELS:
-        build_table(con, "intermediate", name, temp=temp)

@@ -22,40 +22,23 @@ from __future__ import annotations
 
 import duckdb
 
+from . import tables
 from .config import Config
-from .identity import describe_customers, stitch_identities
 from .metrics.paths import build_path_metrics
 from .metrics.signals import build_signal_metrics
-from .models import build_table
 from .schema import STG_EVENT_COLUMNS, STG_PROFILE_COLUMNS
-from .sessions import sessionize
-from .stages import assign_stages, load_stage_rules
-from .touchpoints import assign_touchpoints, load_touchpoint_rules
+from .sessions import timeout_seconds
 
-__all__ = ["build_journeys", "create_empty_inputs", "MARTS", "INTERMEDIATE_TABLES"]
+__all__ = ["build_journeys", "create_empty_inputs", "journey_params", "MARTS"]
 
-# Replaced on every run (create or replace): the marts are rebuilt from the staged inputs,
-# so a re-run gives identical tables.
-MARTS = ("events", "sessions", "customers", "identity_links")
-INTERMEDIATE_TABLES = (
-    "int_events",
-    "int_profiles",
-    "int_identity_link_evidence",
-    "int_identity_nodes",
-    "int_identity_edges",
-    "int_identity_labels",
-    "int_identity_clusters",
-    "int_event_customers",
-    "int_event_touchpoints",
-    "int_event_sessions",
-    "int_stage_condition_checks",
-    "int_event_rule_matches",
-    "int_stage_levels",
-    "int_event_stages",
-    "int_customer_identifiers",
-    "int_customer_profiles",
-    "int_customer_attributes",
-)
+# The journey marts (declared in journey_mining.tables, like every table the build writes).
+MARTS = tables.names("journeys", temporary=False)
+
+
+def journey_params(config: Config) -> dict[str, object]:
+    """The bound parameters of the journey models."""
+    return {"timeout_seconds": timeout_seconds(config.timeout_minutes)}
+
 
 def _columns_sql(columns: dict[str, str]) -> str:
     return ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
@@ -82,7 +65,9 @@ def create_empty_inputs(con: duckdb.DuckDBPyConnection, *, events: bool = True) 
 def build_journeys(
     con: duckdb.DuckDBPyConnection, config: Config, *, keep_intermediate: bool = False
 ) -> None:
-    """Build the ``events``, ``customers``, ``sessions`` and ``identity_links`` tables.
+    """Build every table of the ``journeys``, ``signals`` and ``paths`` stages of
+    :data:`journey_mining.tables.TABLES` (``events``, ``customers``, ``sessions``,
+    ``identity_links``, then the metrics marts), each stage in dependency order.
 
     Reads ``stg_events`` and ``stg_profiles`` (a missing ``stg_profiles`` counts as empty).
     Intermediate ``int_*`` tables are temporary and dropped at the end unless
@@ -90,20 +75,6 @@ def build_journeys(
     hold the loaded rules and stay, so ``matched_rule`` can be looked up.
     """
     create_empty_inputs(con, events=False)
-    temp = not keep_intermediate
-    load_stage_rules(con, config.stages)
-    load_touchpoint_rules(con, config.touchpoint_rules)
-    build_table(con, "intermediate", "int_events", temp=temp)
-    build_table(con, "intermediate", "int_profiles", temp=temp)
-    stitch_identities(con, temp=temp)
-    assign_touchpoints(con, temp=temp)
-    sessionize(con, config.timeout_minutes, temp=temp)
-    assign_stages(con, temp=temp)
-    describe_customers(con, temp=temp)
-    for mart in MARTS:
-        build_table(con, "marts", mart)
-    build_signal_metrics(con, config, temp=temp)  # emotions, pain_points, attribution
-    if not keep_intermediate:
-        for name in INTERMEDIATE_TABLES:
-            con.execute(f'drop table if exists "{name}"')
+    tables.build_tables(con, config, "journeys", journey_params(config), keep_intermediate=keep_intermediate)
+    build_signal_metrics(con, config, temp=not keep_intermediate)  # emotions, pain_points, attribution
     build_path_metrics(con, config, keep_intermediate=keep_intermediate)

@@ -31,7 +31,7 @@ def sql_dir() -> Path:
     ``journey_mining.sql`` (read via ``importlib.resources``).
 
     >>> sorted(p.name for p in sql_dir().iterdir() if p.is_dir())
-    ['intermediate', 'marts', 'staging']
+    ['intermediate', 'marts', 'report', 'staging']
     """
     return Path(str(importlib.resources.files("journey_mining.sql")))
 

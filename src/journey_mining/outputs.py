@@ -280,6 +280,11 @@ def clean_leftovers(config: Config) -> list[str]:
                 rm(p)
             elif re.fullmatch(rf"\.{re.escape(wh.name)}\.build-{_RUN_ID}(\.wal)?", p.name) and p.is_file():
                 rm(p)
+    staged = wh.with_name(f".{wh.name}.staged")  # the staged-file cache (pipeline.staged_cache_dir)
+    if staged.is_dir() and not staged.is_symlink():
+        for p in staged.iterdir():  # a staged Parquet a killed run was still writing
+            if re.fullmatch(rf"[0-9a-f]{{64}}-[0-9a-f]{{16}}\.parquet\.tmp-{_RUN_ID}", p.name) and p.is_file():
+                rm(p)
     default_tmp = wh.parent / TEMP_DIRECTORY_NAME
     if config.temp_directory == default_tmp and default_tmp.is_dir():
         rm(default_tmp)

@@ -1,11 +1,18 @@
-"""The whole pipeline as plain functions; the Prefect flow in ``flows/`` calls these.
+"""The whole pipeline as plain functions, and the ONE definition of a run's steps.
 
-    prepare (validate everything, write nothing) -> begin (run lock, clean leftovers,
-    journal) -> ingest (per source, independent) -> build warehouse (stage tables,
-    inference, marts, history; sealed side file) -> export (Parquet from the side file, temp
-    folder) -> publish (atomic swap of the warehouse, then of the export folder)
+    plan (validate everything, write nothing; then run lock, clean leftovers, journal)
+    -> ingest-file (per input file, independent: hashed once, staged to Parquet or reused
+    from the staged cache when the manifest says its bytes were staged before)
+    -> build-warehouse (duplicates across files, inference, marts, history; sealed side
+    file) -> export-parquet (from the side file, temp folder) -> publish (atomic swap of the
+    warehouse, then of the export folder; prune the staged cache)
+    on failure: record-failure (journal); always: cleanup; at the end: summarize
 
-A failed export therefore publishes nothing; see docs/reliability.md.
+:data:`RUN` holds that sequence (:class:`Step` objects). :func:`run_pipeline` executes it
+with plain calls; the Prefect flow (``journey_mining.flows.journey_flow``) executes the
+same definition with one task per step, submitting fan-out steps concurrently and retrying
+only steps that do I/O. A failed export therefore publishes nothing; see
+docs/reliability.md and docs/operations.md.
 
     >>> from journey_mining.config import load_config, sample_config_path
     >>> run = prepare_run(load_config(sample_config_path()))
@@ -15,27 +22,31 @@ A failed export therefore publishes nothing; see docs/reliability.md.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import duckdb
 
 from . import ingest, outputs
 from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
 from .export import export_tmp_path, swap_export, write_export
-from .ingest import SourceCounts, SourcePlan, ingest_source, plan_sources
+from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
+from .tables import temporary_tables
 
 Progress = Callable[[str], None]
 
 __all__ = [
-    "RunContext", "RunResult", "preflight", "prepare_run", "begin", "ingest_all", "build_warehouse", "export",
-    "publish", "cleanup", "run_pipeline", "file_fingerprints",
+    "RunContext", "RunResult", "RunState", "Step", "RunDefinition", "RUN", "execute", "preflight", "prepare_run",
+    "begin", "ingest_one_file", "build_warehouse", "export", "publish", "cleanup", "record_failure", "summarize",
+    "run_pipeline", "staged_cache_dir",
 ]
 
 
@@ -46,6 +57,8 @@ class RunContext:
     started_at: datetime
     plans: list[SourcePlan]
     scratch: Path
+    # the previous published run's manifest: (source, sha256) of every file it staged
+    manifest: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def config_path(self) -> str | None:
@@ -99,6 +112,7 @@ def begin(ctx: RunContext, progress: Progress | None = None) -> None:
                                            "started_at": ctx.started_at.isoformat(), "config_path": ctx.config_path})
         ingest.RUN_SETTINGS.clear()
         ingest.RUN_SETTINGS.update(config.duckdb_settings())
+        ctx.manifest = read_manifest(config.warehouse_path)
     except BaseException as e:
         outputs.release_run_lock(config.warehouse_path)
         if isinstance(e, OSError):
@@ -113,80 +127,75 @@ def stderr_progress(msg: str) -> None:
     sys.stderr.flush()
 
 
-def ingest_one(ctx: RunContext, plan: SourcePlan, progress: Progress | None = None) -> SourceCounts:
-    out_dir = ctx.scratch / _safe(plan.source.name)
-    counts = ingest_source(plan, out_dir)
-    _refuse_resource_quarantine(ctx, plan, out_dir)
-    if progress:
-        progress(
-            f"ingested {counts.source} ({counts.files} file(s), {counts.seconds:.1f} s): "
-            f"{counts.rows_read:,} rows read = {counts.rows_loaded:,} loaded + "
-            f"{counts.rows_quarantined:,} quarantined + {counts.rows_duplicate:,} duplicate"
-        )
-    return counts
+def staged_cache_dir(warehouse: Path) -> Path:
+    """The tool's cache of staged input files beside the warehouse (``.<name>.staged/``):
+    one ``<sha256>-<key>.parquet`` per distinct input file and reading settings."""
+    return warehouse.with_name(f".{warehouse.name}.staged")
 
 
-def _refuse_resource_quarantine(ctx: RunContext, plan: SourcePlan, out_dir: Path) -> None:
-    """A reader that ran out of memory must fail the run, not quarantine the file as if its
-    rows were bad (they are not: with more memory they load)."""
-    con = ingest.new_connection(settings={})
+def read_manifest(warehouse: Path) -> frozenset[tuple[str, str]]:
+    """(source, sha256) of every file in the published warehouse's ``input_files`` (empty
+    when there is none, or it cannot be read: then every file is read again)."""
+    if not warehouse.exists():
+        return frozenset()
     try:
-        hit = con.execute(
-            "select file from read_parquet($f) where reason ilike '%Out of Memory Error%' limit 1",
-            {"f": str(out_dir / "quarantine.parquet")},
-        ).fetchall()
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return frozenset()
+    try:
+        return frozenset(con.execute("select source, sha256 from input_files").fetchall())
+    except duckdb.Error:
+        return frozenset()
     finally:
         con.close()
-    if hit:
-        raise ingest.out_of_memory(plan.source.name, hit[0][0])
 
 
-def ingest_all(ctx: RunContext, progress: Progress | None = None) -> list[SourceCounts]:
-    return [ingest_one(ctx, plan, progress) for plan in ctx.plans]
+def ingest_one_file(ctx: RunContext, item: tuple[SourcePlan, Path], progress: Progress | None = None) -> StagedFile:
+    """Stage one input file (hashed once). Its staged Parquet from an earlier run is reused
+    when that run's manifest (``input_files``) lists the same source and sha256."""
+    plan, file = item
+    staged = ingest_file(
+        plan, file, staged_cache_dir(ctx.config.warehouse_path),
+        reusable=lambda row, _path: (row.source, row.sha256) in ctx.manifest, run_id=ctx.run_id,
+    )
+    if progress:
+        how = "read" if staged.was_read else "unchanged, staged rows reused"
+        progress(f"{plan.source.name}: {file.name} ({how}, {staged.rows_read:,} rows, {staged.seconds:.1f} s)")
+    return staged
 
 
-def file_fingerprints(plans: list[SourcePlan]) -> list[dict]:
-    """Size, mtime and sha256 of every input file (the manifest of what a run read)."""
-    rows = []
-    for plan in plans:
-        for f in plan.files:
-            h = hashlib.sha256()
-            with open(f, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            st = f.stat()
-            rows.append(
-                {
-                    "source": plan.source.name,
-                    "file": str(f),
-                    "bytes": st.st_size,
-                    "modified_at": datetime.fromtimestamp(st.st_mtime, UTC),
-                    "sha256": h.hexdigest(),
-                }
-            )
-    return rows
+def input_items(ctx: RunContext) -> list[tuple[SourcePlan, Path]]:
+    """The fan-out of the ingest step: every (source, file) of the run."""
+    return [(plan, f) for plan in ctx.plans for f in plan.files]
 
 
-def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progress | None = None) -> dict:
-    """Build the complete warehouse in a sealed side file (published by :func:`publish`);
-    returns this run's row of the ``runs`` table."""
+def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progress | None = None) -> dict:
+    """Build the complete warehouse in a sealed side file (published by :func:`publish`)
+    from the staged input files; returns this run's row of the ``runs`` table (with the
+    per-source balances under ``"counts"``)."""
     from .inference import build_journeys  # heavy SQL lives there
 
     config = ctx.config
     con, build = wh.open_build(config.warehouse_path, ctx.run_id)
     try:
-        event_sources = [_safe(s.name) for s in config.event_sources]
-        profile_sources = [_safe(s.name) for s in config.profile_sources]
-        wh.load_staged(con, ctx.scratch, event_sources, profile_sources)
+        counts = wh.load_staged(con, staged, ctx.plans)
+        if progress:
+            for c in counts:
+                progress(
+                    f"ingested {c.source} ({c.files} file(s), {c.seconds:.1f} s): "
+                    f"{c.rows_read:,} rows read = {c.rows_loaded:,} loaded + "
+                    f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
+                )
         started = time.perf_counter()
         build_journeys(con, config)
         if progress:
             progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
-        wh.carry_history(con, config.warehouse_path, ctx.run_id, file_fingerprints(ctx.plans))
-        for t in ("stg_events", "stg_profiles", "stg_quarantine"):
-            con.execute(f"drop table if exists {t}")
+        wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])
+        for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
+            con.execute(f'drop table if exists "{t}"')
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
         wh.seal(con, build)
+        run = {**run, "counts": counts}
     except BaseException as e:
         try:
             con.close()
@@ -270,21 +279,158 @@ def summarize(ctx: RunContext, run: dict) -> dict:
     }
 
 
-def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run everything once, without Prefect (the flow does the same with tasks)."""
+def prune_staged_cache(ctx: RunContext, keep: Sequence[str]) -> None:
+    """Remove the staged Parquet no input of the published manifest refers to any more
+    (called once the warehouse holding that manifest is published)."""
+    cache = staged_cache_dir(ctx.config.warehouse_path)
+    if not cache.is_dir():
+        return
+    wanted = set(keep)
+    for p in cache.iterdir():
+        if p.is_file() and p.name.endswith(".parquet") and p.name not in wanted:
+            p.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- the run, defined once
+
+
+@dataclass
+class RunState:
+    """What the steps of one run share: the plan, and each step's result."""
+
+    ctx: RunContext
+    progress: Progress | None = None
+    staged: list[StagedFile] = field(default_factory=list)
+    run: dict = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
+    report: Path | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a run. ``function(state)``, or ``function(state, item)`` once per item of
+    ``fan_out(state)`` (independent items: a runner may run them concurrently). Its result
+    goes to ``state.<store>`` (a list for a fan-out step). ``does_io``: it reads or writes
+    files and may be retried on a transient failure (never on a
+    :class:`~journey_mining.errors.JourneyError`, which a retry cannot fix)."""
+
+    name: str
+    function: Callable[..., Any]
+    does_io: bool = False
+    fan_out: Callable[[RunState], Sequence[Any]] | None = None
+    store: str | None = None
+    item_label: Callable[[Any], str] | None = None
+
+
+@dataclass(frozen=True)
+class RunDefinition:
+    """``plan`` makes the state (validates, takes the lock); then ``steps`` in order;
+    ``on_failure`` and ``always`` run however a step ends; ``result`` summarizes."""
+
+    plan: Step
+    steps: tuple[Step, ...]
+    on_failure: Callable[[RunState, BaseException], None]
+    always: Callable[[RunState], None]
+    result: Callable[[RunState], dict]
+
+
+# The step functions look the pipeline's functions up when they run (tests replace them).
+def _plan_step(config: Config, progress: Progress | None = None) -> RunState:
     ctx = prepare_run(config)
     begin(ctx, progress)
+    return RunState(ctx, progress)
+
+
+def _ingest_step(state: RunState, item: tuple[SourcePlan, Path]) -> StagedFile:
+    return ingest_one_file(state.ctx, item, state.progress)
+
+
+def _build_step(state: RunState) -> dict:
+    return build_warehouse(state.ctx, state.staged, state.progress)
+
+
+def _export_step(state: RunState) -> list[str]:
+    return export(state.ctx, state.progress)
+
+
+def _report_step(state: RunState) -> Path:
+    return write_report(state.ctx, state.progress)
+
+
+def _publish_step(state: RunState) -> None:
+    publish(state.ctx, state.progress)
+    prune_staged_cache(state.ctx, [f.staged.name for f in state.staged])
+
+
+RUN = RunDefinition(
+    plan=Step("plan-run", _plan_step),
+    steps=(
+        Step("ingest-file", _ingest_step, does_io=True, fan_out=lambda s: input_items(s.ctx), store="staged",
+             item_label=lambda item: f"{item[0].source.name}-{item[1].name}"),
+        Step("build-warehouse", _build_step, store="run"),
+        Step("export-parquet", _export_step, does_io=True, store="tables"),
+        Step("publish", _publish_step),
+        Step("write-report", _report_step, does_io=True, store="report"),
+    ),
+    on_failure=lambda state, error: record_failure(state.ctx, error),
+    always=lambda state: cleanup(state.ctx),
+    result=lambda state: {**summarize(state.ctx, state.run), "report": str(state.report)},
+)
+
+
+def execute(
+    definition: RunDefinition,
+    config: Config,
+    call: Callable[[Step, tuple], Any],
+    call_each: Callable[[Step, RunState, list], list],
+    progress: Progress | None = None,
+) -> RunState:
+    """Run ``definition``: ``call(step, args)`` runs one step, ``call_each(step, state,
+    items)`` a fan-out step over its items (returns the results in item order)."""
+    state = call(definition.plan, (config, progress))
     try:
-        counts = ingest_all(ctx, progress)
-        run = build_warehouse(ctx, counts, progress)
-        export(ctx, progress)
-        publish(ctx, progress)
+        for step in definition.steps:
+            if step.fan_out is not None:
+                result = call_each(step, state, list(step.fan_out(state)))
+            else:
+                result = call(step, (state,))
+            if step.store:
+                setattr(state, step.store, result)
     except BaseException as e:
-        record_failure(ctx, e)
+        definition.on_failure(state, e)
         raise
     finally:
-        cleanup(ctx)
-    return RunResult(ctx.run_id, config.warehouse_path, config.parquet_dir, counts, summarize(ctx, run))
+        definition.always(state)
+    return state
+
+
+def run_pipeline(config: Config, progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run everything once, without Prefect: :data:`RUN` with plain calls, one after the
+    other (the flow runs the same steps as tasks)."""
+    state = execute(
+        RUN, config,
+        call=lambda step, args: step.function(*args),
+        call_each=lambda step, state, items: [step.function(state, item) for item in items],
+        progress=progress,
+    )
+    config = state.ctx.config
+    return RunResult(state.ctx.run_id, config.warehouse_path, config.parquet_dir, state.run["counts"],
+                     RUN.result(state))
+
+
+def write_report(ctx: RunContext, progress: Progress | None = None) -> Path:
+    """The journey map report of the published warehouse (``export.report``, written
+    atomically; docs/report.md)."""
+    from .report import write_report as write_report_file
+
+    try:
+        path = write_report_file(ctx.config.warehouse_path, ctx.config, ctx.run_id)
+    except OSError as e:
+        _reraise_as_output_error(e, f"the report {ctx.config.report_path}")
+        raise
+    if progress:
+        progress(f"wrote the report {path}")
+    return path
 
 
 def _reraise_as_output_error(e: BaseException, where: str) -> None:
@@ -292,9 +438,3 @@ def _reraise_as_output_error(e: BaseException, where: str) -> None:
     err = outputs.output_error(e, where)
     if err is not e:
         raise err from None
-
-
-def _safe(name: str) -> str:
-    """A folder name for a source (names are free text in the config)."""
-    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-    return f"{keep}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"

@@ -13,25 +13,9 @@ it depends only on the data, never on the order rows were loaded in. The SQL mod
 
 from __future__ import annotations
 
-import duckdb
-
-from .models import build_table
-
-__all__ = ["sessionize", "timeout_seconds"]
+__all__ = ["timeout_seconds"]
 
 
 def timeout_seconds(timeout_minutes: float) -> float:
     """The session timeout in seconds, as bound to ``$timeout_seconds``."""
     return float(timeout_minutes) * 60.0
-
-
-def sessionize(con: duckdb.DuckDBPyConnection, timeout_minutes: float, *, temp: bool = True) -> None:
-    """Build ``int_event_sessions`` (event_key, customer_id, event_index, session_index,
-    session_id) from ``int_events`` and ``int_event_customers``."""
-    build_table(
-        con,
-        "intermediate",
-        "int_event_sessions",
-        {"timeout_seconds": timeout_seconds(timeout_minutes)},
-        temp=temp,
-    )

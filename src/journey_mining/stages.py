@@ -31,17 +31,8 @@ from __future__ import annotations
 import duckdb
 
 from .config import PROPERTIES_PREFIX, StageRule, StagesConfig
-from .models import build_table
 
-__all__ = ["load_stage_rules", "assign_stages", "condition_rows", "json_path"]
-
-_MODELS = (
-    "int_stage_condition_checks",
-    "int_event_rule_matches",
-    "int_stage_levels",
-    "int_event_stages",
-)
-
+__all__ = ["load_stage_rules", "condition_rows", "json_path"]
 
 def json_path(column: str) -> str | None:
     """The JSON path of a ``properties.<path>`` column (``'$."a"."b"'``), else None."""
@@ -129,10 +120,3 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
         con.execute(f"insert into {table} by name select * from _jm_cfg_rows")
     finally:
         con.unregister("_jm_cfg_rows")
-
-
-def assign_stages(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
-    """Build ``int_event_stages`` (event_key, stage, stage_index, matched_rule,
-    furthest_before_index) from the events, their sessions' order and the ``cfg_*`` tables."""
-    for name in _MODELS:
-        build_table(con, "intermediate", name, temp=temp)

@@ -25,9 +25,8 @@ from collections.abc import Iterable
 import duckdb
 
 from .config import TouchpointRule
-from .models import build_table
 
-__all__ = ["load_touchpoint_rules", "assign_touchpoints"]
+__all__ = ["load_touchpoint_rules"]
 
 
 def load_touchpoint_rules(con: duckdb.DuckDBPyConnection, rules: Iterable[TouchpointRule]) -> None:
@@ -49,9 +48,3 @@ def load_touchpoint_rules(con: duckdb.DuckDBPyConnection, rules: Iterable[Touchp
     ]
     if rows:
         con.executemany("insert into cfg_touchpoint_rules values (?, ?, ?, ?, ?)", rows)
-
-
-def assign_touchpoints(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
-    """Build ``int_event_touchpoints`` (event_key, raw_touchpoint, touchpoint, touchpoint_rule)
-    from ``int_events`` and ``cfg_touchpoint_rules``."""
-    build_table(con, "intermediate", "int_event_touchpoints", temp=temp)

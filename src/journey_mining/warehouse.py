@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 
 from .errors import one_line
-from .ingest import SourceCounts, new_connection
+from .ingest import SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
+from .tables import carried_tables
 
 __all__ = [
     "build_path",
@@ -40,21 +41,7 @@ __all__ = [
     "publish",
     "append_failed_run",
     "journal",
-    "TABLE_WRITES",
 ]
-
-# How each published table behaves on a re-run (declared, like dlt's write_disposition).
-TABLE_WRITES = {
-    "events": "replace: rebuilt from all inputs every run",
-    "customers": "replace",
-    "sessions": "replace",
-    "identity_links": "replace",
-    "quarantine": "replace; run_id keeps the first run that quarantined the same row",
-    "input_files": "replace; first_run_id kept from the previous warehouse (state as data)",
-    "runs": "append: one row per run (the audit log; the only table a re-run grows)",
-    "run_sources": "append: one row per source per run",
-}
-
 
 def build_path(warehouse: Path, run_id: str) -> Path:
     return warehouse.with_name(f".{warehouse.name}.build-{run_id}")
@@ -72,26 +59,82 @@ def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection,
     return new_connection(path), path
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, scratch: Path, source_names: list[str], profile_names: list[str]) -> None:
-    """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the per-source
-    Parquet files an ingest left in ``scratch/<source>/``."""
-    def files(names: list[str], kind: str) -> list[str]:
-        return [str(scratch / n / f"{kind}.parquet") for n in names]
+def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan]) -> list[SourceCounts]:
+    """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the staged
+    Parquet of every input file, marking duplicates across files (``stg_events_deduplicated``);
+    returns each source's balance (rows read = loaded + quarantined + duplicate).
 
-    ev = files(source_names, "events")
-    con.execute(
-        "create or replace table stg_events as select * from read_parquet($f, union_by_name=true)",
-        {"f": ev},
-    )
-    if profile_names:  # without profile sources the journey models see no profiles
+    A staged Parquet is keyed by content, so its rows carry the path of the file it was
+    first staged from: ``source_file`` is set to the path of the input that uses it now
+    (two inputs with the same bytes both read it)."""
+    import pyarrow as pa
+
+    def view(name: str, files: list[StagedFile]) -> None:
+        mapping = pa.table({
+            "staged": [str(f.staged) for f in files],
+            "input_file": [f.input.file for f in files],
+        })
+        con.register("_jm_staged_map", mapping)
+        try:
+            con.execute(f"create temp table _jm_map_{name} as select * from _jm_staged_map")
+        finally:
+            con.unregister("_jm_staged_map")
+        paths = list(dict.fromkeys(str(f.staged) for f in files))
         con.execute(
-            "create or replace table stg_profiles as select * from read_parquet($f, union_by_name=true)",
-            {"f": files(profile_names, "profiles")},
+            f"create or replace temp table {name} as select p.* exclude (filename) replace (m.input_file as source_file) "
+            f"from read_parquet($f, union_by_name=true, filename=true) p join _jm_map_{name} m on m.staged = p.filename",
+            {"f": paths},
         )
+
+    # The row tables are temp tables (never in the build file's WAL: a checkpoint of the build
+    # file before the journey models measurably raises their memory peak), and stg_events
+    # is written in file order (source, file, line), like one source's staging did.
+    events = [f for f in staged if not f.is_profile]
+    profiles = [f for f in staged if f.is_profile]
+    view("stg_file_events", events)
+    mark_duplicates(con, "stg_event_rows")
     con.execute(
-        "create or replace table stg_quarantine as select * from read_parquet($f, union_by_name=true)",
-        {"f": files(source_names + profile_names, "quarantine")},
+        "create or replace table stg_events as select * exclude (status, reason, position_kind, raw) "
+        "from stg_event_rows where status = 'loaded' order by source, source_file, source_line"
     )
+    quarantined = (
+        "select source, source_file as file, source_line as line, position_kind, raw, reason "
+        "from {t} where status = 'quarantined'"
+    )
+    union = quarantined.format(t="stg_event_rows")
+    if profiles:  # without profile sources the journey models see no profiles
+        view("stg_file_profiles", profiles)
+        con.execute(
+            "create or replace table stg_profiles as select * exclude (status, reason, position_kind, raw) "
+            "from stg_file_profiles where status = 'loaded'"
+        )
+        union += " union all by name " + quarantined.format(t="stg_file_profiles")
+    con.execute(f"create or replace table stg_quarantine as {union}")
+    status = {
+        (source, st): n
+        for source, st, n in con.sql(
+            "select source, status, count(*) from stg_event_rows group by all union all "
+            + ("select source, status, count(*) from stg_file_profiles group by all" if profiles
+               else "select NULL, NULL, 0 where false")
+        ).fetchall()
+    }
+    counts = []
+    for plan in plans:
+        name = plan.source.name
+        mine = [f for f in staged if f.input.source == name]
+        loaded, quarantined_n, duplicate = (status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate"))
+        read = sum(f.rows_read for f in mine)
+        if read != loaded + quarantined_n + duplicate:  # staging must account for every row
+            raise RuntimeError(
+                f"source {name!r}: {read} rows read but {loaded} loaded + {quarantined_n} quarantined + {duplicate} duplicate"
+            )
+        counts.append(SourceCounts(name, plan.source.format, len(mine), read, loaded, quarantined_n, duplicate,
+                                   round(sum(f.seconds for f in mine), 3)))
+    for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles"):
+        con.execute(f"drop table if exists {t}")
+    con.execute("drop table if exists _jm_map_stg_file_events")
+    con.execute("drop table if exists _jm_map_stg_file_profiles")
+    return counts
 
 
 def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, input_files: list[dict]) -> None:
@@ -116,10 +159,9 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         except duckdb.Error as e:
             raise RuntimeError(f"cannot read the published warehouse {warehouse}: {one_line(e, 200)}") from None
         tables = {r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'prev'").fetchall()}
-        if "runs" in tables:
-            con.execute("insert into runs by name select * from prev.runs")
-        if "run_sources" in tables:
-            con.execute("insert into run_sources by name select * from prev.run_sources")
+        for name in carried_tables("append"):  # runs, run_sources: earlier runs' rows carried over
+            if name in tables:
+                con.execute(f'insert into "{name}" by name select * from prev."{name}"')
         if "quarantine" in tables:
             con.execute("insert into prev_quarantine select source, file, line, raw, reason, run_id from prev.quarantine")
         if "input_files" in tables:

@@ -14,10 +14,13 @@ reason) or ``profiles.parquet``. Sources are independent, so they can run in par
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -44,6 +47,14 @@ __all__ = [
     "plan_sources",
     "ingest_source",
     "stage_source",
+    "stage_file",
+    "mark_duplicates",
+    "ingest_file",
+    "hash_file",
+    "staging_key",
+    "staged_name",
+    "InputFile",
+    "StagedFile",
     "reader_for",
     "new_connection",
     "out_of_memory",
@@ -152,9 +163,10 @@ def out_of_memory(source_name: str, file: object) -> SourceError:
     )
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
-    """Read every file of one source and run its staging model; returns the name of a temp
-    table with one row per row read (``status`` loaded | quarantined | duplicate)."""
+def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, target: str = "_file_staged") -> str:
+    """Read ONE file of a source and run its per-file staging model; returns the name of a
+    temp table with one row per row read (``status`` loaded | quarantined; duplicates across
+    files are marked later, over all staged files: :func:`mark_duplicates`)."""
     source = plan.source
     read, default_ts = reader_for(source.format)
     columns = PROFILE_OUT_COLUMNS if source.is_profile else EVENT_COLUMNS
@@ -165,33 +177,61 @@ def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
         + ", ".join(f"NULL::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
         + ", NULL::VARCHAR as position_kind limit 0"
     )
-    for file in plan.files:
-        try:
-            out = read(con, source, file)
-        except SourceError:
-            raise
-        except duckdb.OutOfMemoryException:
-            raise out_of_memory(source.name, file) from None
-        except (duckdb.Error, OSError, UnicodeError) as e:
-            raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
-        con.execute(
-            f"insert into _src_raw select {col_list}, $kind from {out.relation}",
-            {"kind": out.position_kind},
-        )
-        con.execute(f"drop table {out.relation}")
+    try:
+        out = read(con, source, file)
+    except SourceError:
+        raise
+    except duckdb.OutOfMemoryException:
+        raise out_of_memory(source.name, file) from None
+    except (duckdb.Error, OSError, UnicodeError) as e:
+        raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
+    con.execute(
+        f"insert into _src_raw select {col_list}, $kind from {out.relation}",
+        {"kind": out.position_kind},
+    )
+    con.execute(f"drop table {out.relation}")
     if source.is_profile:
-        return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target="_src_staged", temp=True)
+        return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target=target, temp=True)
     params = {
         "source": source.name,
         "channel": source.channel,
         **_timestamp_params(source, default_ts),
         **_SANE_RANGE,
     }
-    return build_table(con, "staging", "stg_source_events", params, target="_src_staged", temp=True)
+    return build_table(con, "staging", "stg_source_events", params, target=target, temp=True)
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection, target: str, *, temp: bool = True) -> str:
+    """Run ``stg_events_deduplicated`` over ``stg_file_events`` (the staged rows of any
+    number of files and sources) into the (temp) table ``target``."""
+    return build_table(con, "staging", "stg_events_deduplicated", target=target, temp=temp)
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
+    """Read every file of one source (each on its own, :func:`stage_file`), then mark the
+    duplicates across them; returns the name of a temp table with one row per row read
+    (``status`` loaded | quarantined | duplicate)."""
+    con.execute("drop table if exists stg_file_events")
+    for i, file in enumerate(plan.files):
+        staged = stage_file(con, plan, file)
+        if i == 0:
+            con.execute(f"create temp table stg_file_events as select * from {staged}")
+        else:
+            con.execute(f"insert into stg_file_events select * from {staged}")
+        con.execute(f"drop table {staged}")
+    if plan.source.is_profile:
+        con.execute("create or replace temp table _src_staged as select * from stg_file_events")
+        con.execute("drop table stg_file_events")
+        return "_src_staged"
+    staged = mark_duplicates(con, "_src_staged")
+    con.execute("drop table stg_file_events")
+    return staged
 
 
 def ingest_source(plan: SourcePlan, out_dir: Path) -> SourceCounts:
-    """Ingest one source into ``out_dir/<kind>.parquet`` files and return its balance.
+    """Ingest one source into ``out_dir/<kind>.parquet`` files and return its balance
+    (a whole source at once, for tools and tests; a run stages file by file:
+    :func:`ingest_file`).
 
     Writes: each output file is replaced whole (written under a temp name, then renamed),
     so a re-run with the same inputs leaves identical files.
@@ -201,10 +241,10 @@ def ingest_source(plan: SourcePlan, out_dir: Path) -> SourceCounts:
     con = new_connection()
     try:
         staged = stage_source(con, plan)
-        rows_read = con.sql("select count(*) from _src_raw").fetchall()[0][0]
         counts = dict(
             con.sql(f"select status, count(*) from {staged} group by status").fetchall()
         )
+        rows_read = sum(counts.values())
         kind = "profiles" if plan.source.is_profile else "events"
         drop = "status, reason, position_kind, raw"
         _write_parquet(
@@ -220,24 +260,122 @@ def ingest_source(plan: SourcePlan, out_dir: Path) -> SourceCounts:
         )
     finally:
         con.close()
-    loaded = counts.get("loaded", 0)
-    quarantined = counts.get("quarantined", 0)
-    duplicate = counts.get("duplicate", 0)
-    if rows_read != loaded + quarantined + duplicate:  # staging must account for every row
-        raise RuntimeError(
-            f"source {plan.source.name!r}: {rows_read} rows read but {loaded} loaded + "
-            f"{quarantined} quarantined + {duplicate} duplicate"
-        )
     return SourceCounts(
         source=plan.source.name,
         format=plan.source.format,
         files=len(plan.files),
         rows_read=rows_read,
-        rows_loaded=loaded,
-        rows_quarantined=quarantined,
-        rows_duplicate=duplicate,
+        rows_loaded=counts.get("loaded", 0),
+        rows_quarantined=counts.get("quarantined", 0),
+        rows_duplicate=counts.get("duplicate", 0),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+# --------------------------------------------------------------------------- per-file ingest
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One row of the ``input_files`` manifest: what a run read (or reused)."""
+
+    source: str
+    file: str
+    bytes: int
+    modified_at: datetime
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """One input file staged: its manifest row and the staged Parquet (``status`` loaded |
+    quarantined, before duplicates across files are marked)."""
+
+    input: InputFile
+    is_profile: bool
+    staged: Path
+    rows_read: int
+    was_read: bool  # False: the staged Parquet of an earlier run was reused
+    seconds: float
+
+
+def hash_file(path: Path) -> InputFile:
+    """Size, mtime and sha256 of one file, read once in 1 MiB chunks (the source name is
+    left empty: :func:`ingest_file` fills it)."""
+    st = path.stat()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return InputFile("", str(path), st.st_size, datetime.fromtimestamp(st.st_mtime, UTC), h.hexdigest())
+
+
+def staging_key(source: SourceConfig) -> str:
+    """What, besides a file's bytes, decides its staged rows: the source's settings (all but
+    its glob) and the reading code and staging SQL of this version. 16 hex digits."""
+    return _staging_key(repr(replace(source, path="")))
+
+
+@cache
+def _staging_key(source_repr: str) -> str:
+    from ..models import sql_dir
+
+    h = hashlib.sha256(source_repr.encode())
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    for f in [*code, sql_dir() / "staging" / "stg_source_events.sql", sql_dir() / "staging" / "stg_source_profiles.sql"]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def staged_name(source: SourceConfig, sha256: str) -> str:
+    """The staged Parquet of a file: ``<sha256>-<staging key>.parquet``."""
+    return f"{sha256}-{staging_key(source)}.parquet"
+
+
+def ingest_file(
+    plan: SourcePlan,
+    file: Path,
+    cache_dir: Path,
+    reusable: Callable[[InputFile, Path], bool] = lambda _f, _p: False,
+    run_id: str = "run",
+) -> StagedFile:
+    """Stage one input file into ``cache_dir/<sha256>-<key>.parquet``, reading it only when
+    ``reusable(manifest_row, staged_path)`` says no earlier staging can be reused.
+
+    The file is hashed once (streamed); the staged Parquet is written under a temp name and
+    renamed, so it is complete or absent. A reader that ran out of memory fails (the rows are
+    not bad: with more memory they load) instead of quarantining the file."""
+    started = time.perf_counter()
+    row = replace(hash_file(file), source=plan.source.name)
+    staged = cache_dir / staged_name(plan.source, row.sha256)
+    if staged.is_file() and reusable(row, staged):
+        return StagedFile(row, plan.source.is_profile, staged, _parquet_rows(staged), False,
+                          round(time.perf_counter() - started, 3))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
+    con = new_connection()
+    try:
+        table = stage_file(con, plan, file)
+        hit = con.execute(
+            f"select source_file from {table} where reason ilike '%Out of Memory Error%' limit 1"
+        ).fetchall()
+        if hit:  # a reader that caught the error and quarantined the file
+            raise out_of_memory(plan.source.name, file)
+        rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+        con.execute(f"copy (select * from {table} order by source_line) to $p (format parquet)", {"p": str(tmp)})
+    except duckdb.OutOfMemoryException:
+        tmp.unlink(missing_ok=True)
+        raise out_of_memory(plan.source.name, file) from None
+    finally:
+        con.close()
+    tmp.replace(staged)
+    return StagedFile(row, plan.source.is_profile, staged, rows, True, round(time.perf_counter() - started, 3))
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:

@@ -52,7 +52,11 @@ __all__ = [
 
 INTERNAL_PREFIX = "_jm_"
 # Objects bigger than DuckDB's 16 MB default (a whole Zendesk export page) must still parse.
+# DuckDB allocates a read buffer of twice ``maximum_object_size`` up front, so it is sized
+# from the file (no object is larger than the file): a 3 MB file needs 6 MB, not 2 GiB, and
+# reads under a small ``[execution] memory_limit``. Compressed files keep the upper bound.
 _MAX_OBJECT = 1 << 30
+_MIN_OBJECT = 1 << 20
 _MAX_LINE = 1 << 26
 
 
@@ -275,6 +279,20 @@ def _is_lines_suffix(file: Path) -> bool:
     return name.endswith((".jsonl", ".ndjson"))
 
 
+def max_object_size(file: Path) -> int:
+    """``maximum_object_size`` for reading ``file``: its size (the largest object it can
+    hold; at least 1 MiB), or :data:`_MAX_OBJECT` for a compressed file.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".json") as f:
+    ...     max_object_size(Path(f.name))
+    1048576
+    """
+    if _is_gz(file):
+        return _MAX_OBJECT
+    return min(_MAX_OBJECT, max(_MIN_OBJECT, file.stat().st_size + 1))
+
+
 def read_json_values(
     con: duckdb.DuckDBPyConnection, file: Path, encoding: str = "utf-8"
 ) -> JsonValues:
@@ -310,7 +328,7 @@ def read_json_values(
         con.execute(
             f"create temp table {out} as select row_number() over () as _jm_line, json::VARCHAR as _jm_raw, "
             f"json as _jm_json, NULL::VARCHAR as _jm_error from read_json_objects($f, format='{fmt}', "
-            f"maximum_object_size={_MAX_OBJECT})",
+            f"maximum_object_size={max_object_size(file)})",
             {"f": str(file)},
         )
         # (an empty array is fine; a non-blank document without any value is not)
@@ -324,6 +342,8 @@ def read_json_values(
                 f"insert into {out} select count(*) + 1, NULL, NULL, 'invalid JSON document: it "
                 f"ends before the closing ] (truncated file?)' from {out}"
             )
+    except duckdb.OutOfMemoryException:
+        raise  # not the file's fault: the run fails with one line naming memory_limit
     except duckdb.Error:
         # Keep every element that parses; each broken stretch is one error row.
         con.execute(f"drop table if exists {out}")

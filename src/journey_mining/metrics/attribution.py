@@ -85,6 +85,16 @@ def build_attribution(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> N
     """Build ``int_attribution_paths``, the Markov credits and the ``attribution`` mart."""
     build_table(con, "intermediate", "int_attribution_paths", temp=temp)
     build_table(con, "intermediate", "int_attribution_transitions", temp=temp)
+    build_markov_credits(con, temp=temp)
+    build_table(con, "marts", "attribution")
+    if temp:
+        for name in ("int_attribution_paths", "int_attribution_transitions", "int_attribution_markov"):
+            con.execute(f'drop table if exists "{name}"')
+
+
+def build_markov_credits(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
+    """``int_attribution_markov`` (level, name, credit, removal_effect) from
+    ``int_attribution_transitions``: the Markov model runs in Python (:func:`markov_credits`)."""
     rows = []
     for level in LEVELS:
         transitions = con.execute(
@@ -105,10 +115,6 @@ def build_attribution(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> N
         )
     finally:
         con.unregister("_jm_markov")
-    build_table(con, "marts", "attribution")
-    if temp:
-        for name in ("int_attribution_paths", "int_attribution_transitions", "int_attribution_markov"):
-            con.execute(f'drop table if exists "{name}"')
 
 
 def attribution(

@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .. import tables
 from ..config import Config
-from ..models import build_table
 from .base import read_frame
 
 __all__ = [
@@ -47,25 +47,8 @@ __all__ = [
 
 # Built in this order; each is replaced on every run (create or replace), so a re-run gives
 # identical tables. Intermediates are temp tables, dropped at the end.
-PATH_INTERMEDIATE = (
-    "int_customer_stage_reach",
-    "int_customer_funnel",
-    "int_customer_groups",
-    "int_path_events",
-    "int_path_runs",
-    "int_path_transition_counts",
-)
-PATH_MARTS = (
-    "stage_funnel",
-    "stage_funnel_breakdown",
-    "stage_durations",
-    "stage_transitions",
-    "touchpoint_transitions",
-    "drop_off",
-    "exit_paths",
-    "journey_variants",
-    "touchpoint_loops",
-)
+PATH_INTERMEDIATE = tables.names("paths", temporary=True)
+PATH_MARTS = tables.names("paths", temporary=False)
 
 _DAY_SECONDS = 86400.0
 # stage_funnel_breakdown: a customer attribute with more distinct values than this (an id, a
@@ -73,26 +56,23 @@ _DAY_SECONDS = 86400.0
 BREAKDOWN_MAX_VALUES = 50
 
 
-def build_path_metrics(
-    con: duckdb.DuckDBPyConnection, config: Config, *, keep_intermediate: bool = False
-) -> None:
-    """Build the path marts (:data:`PATH_MARTS`) from the journey tables on ``con``."""
+def path_params(config: Config) -> dict[str, object]:
+    """The bound parameters of the path models."""
     settings = config.metrics
     window = settings.funnel_window_days
-    params = {
+    return {
         "window_seconds": None if window is None else window * _DAY_SECONDS,
         "inactive_seconds": settings.inactive_after_days * _DAY_SECONDS,
         "top_n": settings.top_n,
         "breakdown_max_values": BREAKDOWN_MAX_VALUES,
     }
-    temp = not keep_intermediate
-    for name in PATH_INTERMEDIATE:
-        build_table(con, "intermediate", name, params, temp=temp)
-    for name in PATH_MARTS:
-        build_table(con, "marts", name, params)
-    if not keep_intermediate:
-        for name in PATH_INTERMEDIATE:
-            con.execute(f'drop table if exists "{name}"')
+
+
+def build_path_metrics(
+    con: duckdb.DuckDBPyConnection, config: Config, *, keep_intermediate: bool = False
+) -> None:
+    """Build the path marts (:data:`PATH_MARTS`) from the journey tables on ``con``."""
+    tables.build_tables(con, config, "paths", path_params(config), keep_intermediate=keep_intermediate)
 
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
+from .. import tables
 from ..config import PROPERTIES_PREFIX, Config, MetricsConfig
-from ..models import build_table
 from ..stages import json_path
-from .emotions import NEGATIVE_AT_OR_BELOW, score_texts
+from .emotions import NEGATIVE_AT_OR_BELOW
 
 __all__ = [
     "SIGNAL_MARTS",
@@ -31,7 +31,7 @@ __all__ = [
     "example_warehouse",
 ]
 
-SIGNAL_MARTS = ("emotions", "pain_points", "attribution")
+SIGNAL_MARTS = tuple(n for n in tables.names("signals", temporary=False) if not n.startswith("cfg_"))
 
 # Pain-point scoring (docs/pain-points.md). A rate is shrunk towards its baseline as if
 # PRIOR_WEIGHT more observations had shown exactly the baseline, so a handful of sessions
@@ -41,18 +41,6 @@ MAX_SIGNAL_POINTS = 4.0
 # The reason names the signals worth at least this many points (a 1.41x lift).
 REASON_MIN_POINTS = 0.5
 
-_INTERMEDIATE = (
-    "int_sentiment_texts",
-    "int_sentiment_signals",
-    "int_pain_event_flow",
-    "int_pain_touchpoints",
-    "int_pain_event_segments",
-    "int_pain_unit_events",
-    "int_pain_support_contacts",
-    "int_pain_session_units",
-    "int_pain_unit_signals",
-    "int_pain_unit_scores",
-)
 
 
 def _load_segments(con: duckdb.DuckDBPyConnection, metrics: MetricsConfig) -> None:
@@ -69,15 +57,10 @@ def _load_segments(con: duckdb.DuckDBPyConnection, metrics: MetricsConfig) -> No
         con.executemany("insert into cfg_pain_segments values (?, ?, ?)", rows)
 
 
-def build_signal_metrics(
-    con: duckdb.DuckDBPyConnection, config: Config | MetricsConfig, *, temp: bool = True
-) -> None:
-    """Build ``emotions``, ``pain_points`` and ``attribution`` from ``events`` and
-    ``cfg_stages`` (replaced on every run)."""
-    from .attribution import build_attribution
-
+def signal_params(config: Config | MetricsConfig) -> dict[str, object]:
+    """The bound parameters of the signal models (emotions, pain points)."""
     metrics = config.metrics if isinstance(config, Config) else config
-    params = {
+    return {
         "negative_at_or_below": NEGATIVE_AT_OR_BELOW,
         "support_window_seconds": metrics.support_window_hours * 3600.0,
         "support_window_hours": metrics.support_window_hours,
@@ -86,17 +69,20 @@ def build_signal_metrics(
         "max_signal_points": MAX_SIGNAL_POINTS,
         "reason_min_points": REASON_MIN_POINTS,
     }
-    _load_segments(con, metrics)
-    score_texts(con, temp=temp)
-    for name in _INTERMEDIATE[1:]:
-        build_table(con, "intermediate", name, params, temp=temp)
-    build_table(con, "marts", "emotions", params)
-    build_table(con, "marts", "pain_points", params)
-    build_attribution(con, temp=temp)
-    if temp:
-        for name in _INTERMEDIATE:
-            con.execute(f'drop table if exists "{name}"')
 
+
+def load_pain_segments(con: duckdb.DuckDBPyConnection, config: Config | MetricsConfig) -> None:
+    """``cfg_pain_segments`` from ``[metrics] segment_by``."""
+    _load_segments(con, config.metrics if isinstance(config, Config) else config)
+
+
+def build_signal_metrics(
+    con: duckdb.DuckDBPyConnection, config: Config | MetricsConfig, *, temp: bool = True
+) -> None:
+    """Build ``emotions``, ``pain_points`` and ``attribution`` from ``events`` and
+    ``cfg_stages`` (replaced on every run), in the order and with the clean-up that
+    :data:`journey_mining.tables.TABLES` declares (stage ``signals``)."""
+    tables.build_tables(con, config, "signals", signal_params(config), keep_intermediate=not temp)
 
 
 def example_warehouse() -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,329 @@
+"""Every table a run writes, declared once: what produces it, what it reads, whether it is
+temporary, and how it behaves on a re-run (like dlt's ``write_disposition``).
+
+- ``model``: an SQL model ``layer/name`` under ``sql/`` (its dependencies are the declared
+  tables its SQL reads, found in the text like dbt's ``ref``), or
+- ``function``: a Python producer ``function(con, config, temp)`` (rules loaded from the
+  config, label propagation, sentiment scoring, a Markov model); its ``depends_on`` is
+  declared here.
+- ``temporary``: an intermediate table, dropped as soon as every table reading it is built
+  (kept, as a regular table, with ``keep_intermediate``).
+- ``write``: ``replace`` (rebuilt from the inputs every run), ``append`` (rows of earlier
+  runs are carried over from the published warehouse, this run adds its own), ``history``
+  (rebuilt, with first-seen run ids carried from the published warehouse).
+- ``stage``: who writes it: ``load`` (:func:`journey_mining.warehouse.load_staged`);
+  ``journeys``, ``signals``, ``paths`` (:func:`journey_mining.inference.build_journeys`,
+  each stage in dependency order); ``record`` (:func:`journey_mining.warehouse.carry_history`
+  and ``record_run``).
+
+Adding a table is one entry here (plus its SQL file or function). The build order, the
+clean-up of temporaries and the tables carried from the previous warehouse come from this
+registry; so will the table documentation (``description``)::
+
+    >>> [t.name for t in build_order()][:3]
+    ['cfg_stages', 'cfg_stage_rules', 'cfg_stage_rule_conditions']
+    >>> TABLES["events"].depends_on[:2]
+    ('int_events', 'int_event_customers')
+    >>> sorted(t.name for t in TABLES.values() if t.write == "append")
+    ['run_sources', 'runs']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import duckdb
+
+__all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables"]
+
+Producer = Callable[[duckdb.DuckDBPyConnection, object, bool], None]
+WRITES = ("replace", "append", "history")
+STAGES = ("load", "journeys", "signals", "paths", "record")
+BUILD_STAGES = ("journeys", "signals", "paths")  # built by inference.build_journeys, in this order
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    model: str | None = None  # "layer/name" of an SQL model
+    function: Producer | None = None  # or a Python producer (con, config, temp)
+    declared_depends_on: tuple[str, ...] = ()  # Python producers only
+    temporary: bool = False
+    write: str = "replace"
+    stage: str = "journeys"
+
+    def __post_init__(self) -> None:
+        if self.write not in WRITES or self.stage not in STAGES:
+            raise ValueError(f"table {self.name}: write {self.write!r} / stage {self.stage!r}")
+        if self.stage in BUILD_STAGES and (self.model is None) == (self.function is None):
+            raise ValueError(f"table {self.name}: needs exactly one of model / function")
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """The declared tables this one reads (for a model: named in its SQL)."""
+        if self.model is None:
+            return self.declared_depends_on
+        return _model_reads(self.model, self.name)
+
+
+# --------------------------------------------------------------------------- producers
+# (imported lazily: the registry is imported by code that must not pull in everything)
+
+
+def _stage_rules(con, config, temp):  # noqa: ANN001, ARG001
+    from .stages import load_stage_rules
+
+    load_stage_rules(con, config.stages)
+
+
+def _touchpoint_rules(con, config, temp):  # noqa: ANN001, ARG001
+    from .touchpoints import load_touchpoint_rules
+
+    load_touchpoint_rules(con, config.touchpoint_rules)
+
+
+def _identity_labels(con, config, temp):  # noqa: ANN001, ARG001
+    from .identity import propagate_labels
+
+    propagate_labels(con, temp=temp)
+
+
+def _pain_segments(con, config, temp):  # noqa: ANN001, ARG001
+    from .metrics.signals import load_pain_segments
+
+    load_pain_segments(con, config)
+
+
+def _sentiment_texts(con, config, temp):  # noqa: ANN001, ARG001
+    from .metrics.emotions import score_texts
+
+    score_texts(con, temp=temp)
+
+
+def _markov_credits(con, config, temp):  # noqa: ANN001, ARG001
+    from .metrics.attribution import build_markov_credits
+
+    build_markov_credits(con, temp=temp)
+
+
+def _t(name: str, description: str, model: str | None = None, **kw) -> Table:  # noqa: ANN003
+    return Table(name, description, model, **kw)
+
+
+def _int(name: str, description: str, **kw) -> Table:  # noqa: ANN003
+    return Table(name, description, f"intermediate/{name}", temporary=True, **kw)
+
+
+def _mart(name: str, description: str, **kw) -> Table:  # noqa: ANN003
+    return Table(name, description, f"marts/{name}", **kw)
+
+
+_REGISTRY: tuple[Table, ...] = (
+    # ---- load: the staged input files, after duplicates across files are marked
+    _t("stg_events", "Loaded events of every source (canonical columns, source file and line).",
+       temporary=True, stage="load"),
+    _t("stg_profiles", "Loaded profile rows of every `customers` source.", temporary=True, stage="load"),
+    _t("stg_quarantine", "Rejected rows of this run's inputs (file, line, raw text, reason).",
+       temporary=True, stage="load"),
+    # ---- journeys: rules from the config
+    _t("cfg_stages", "stages.order: index, name and whether it is the conversion stage.",
+       function=_stage_rules),
+    _t("cfg_stage_rules", "[[stages.rules]] in file order: stage, `after` and the number of condition groups.",
+       function=_stage_rules),
+    _t("cfg_stage_rule_conditions", "One row per value of a stage rule's condition (channel, glob, bound).",
+       function=_stage_rules),
+    _t("cfg_touchpoint_rules", "[[touchpoints.rules]] in file order: glob or regex and the touchpoint name.",
+       function=_touchpoint_rules),
+    # ---- journeys: identities, touchpoints, sessions, stages, the journey marts
+    _int("int_events", "Loaded events with an integer event_key for joins."),
+    _int("int_profiles", "Profile rows with a stable key (a larger key is a later row)."),
+    _int("int_identity_link_evidence", "Pairs of identifiers asserted together by one event or profile row."),
+    _int("int_identity_nodes", "The non-user identifiers (anonymous_id, email) seen."),
+    _int("int_identity_edges", "Links between non-user identifiers."),
+    _t("int_identity_labels", "Each identifier labelled with the smallest identifier of its cluster "
+       "(min-label propagation, int_identity_labels_init/_step repeated until stable).",
+       function=_identity_labels, declared_depends_on=("int_identity_nodes", "int_identity_edges"), temporary=True),
+    _int("int_identity_clusters", "Each non-user identifier with its cluster and the users seen on it."),
+    _int("int_event_customers", "The customer of every event."),
+    _int("int_event_touchpoints", "The raw and the named touchpoint of every event."),
+    _int("int_event_sessions", "Every event's session (gap > sessions.timeout_minutes starts one)."),
+    _int("int_stage_condition_checks", "The stage-rule condition groups each event meets."),
+    _int("int_event_rule_matches", "The stage rules each event matches, in file order."),
+    _int("int_stage_levels", "Per customer, the furthest stage before each event."),
+    _int("int_event_stages", "The stage of every event (first matching rule, else carried forward)."),
+    _int("int_customer_identifiers", "The identifiers of every customer."),
+    _int("int_customer_profiles", "Which profile rows describe which customer."),
+    _int("int_customer_attributes", "Profile attributes merged per customer (the latest value wins)."),
+    _mart("events", "One row per canonical event, with its customer, session, stage and touchpoint."),
+    _mart("sessions", "One row per session: a customer's consecutive events across channels."),
+    _mart("customers", "One row per customer (a stitched identity with at least one event)."),
+    _mart("identity_links", "One row per distinct link between two identifiers, with its evidence."),
+    # ---- signals: emotions, pain points, attribution (journey_mining.metrics.signals) (emotions, pain points, attribution)
+    _t("cfg_pain_segments", "[metrics] segment_by: the dimensions pain points are broken down by.",
+       function=_pain_segments, stage="signals"),
+    _t("int_sentiment_texts", "Each distinct event text scored once (compound sentiment).",
+       function=_sentiment_texts, declared_depends_on=("events",), temporary=True, stage="signals"),
+    _int("int_sentiment_signals", "One emotion signal per event, normalised to -1..1.", stage="signals"),
+    _int("int_pain_event_flow", "Where each event sits in its session and its customer's path.", stage="signals"),
+    _int("int_pain_touchpoints", "Each touchpoint's usual stage and channel.", stage="signals"),
+    _int("int_pain_event_segments", "Each event's value of every segment dimension.", stage="signals"),
+    _int("int_pain_unit_events", "Each event's pain-point units (touchpoint, touchpoint segment).", stage="signals"),
+    _int("int_pain_support_contacts", "Support contacts (ticket_created events on the support channel).", stage="signals"),
+    _int("int_pain_session_units", "Per session and pain-point unit: exits, repeats, contacts.", stage="signals"),
+    _int("int_pain_unit_signals", "The raw counts behind every pain-point signal.", stage="signals"),
+    _int("int_pain_unit_scores", "Every pain-point signal's rate, baseline, lift and points.", stage="signals"),
+    _mart("emotions", "How customers feel, per stage and per touchpoint.", stage="signals"),
+    _mart("pain_points", "Touchpoints (and their segments) ranked by pain score, with the reasons.", stage="signals"),
+    _int("int_attribution_paths", "Each customer's path steps at touchpoint and channel level.", stage="signals"),
+    _int("int_attribution_transitions", "State-pair counts of the attribution Markov chain.", stage="signals"),
+    _t("int_attribution_markov", "Markov credits and removal effects per touchpoint / channel (Python).",
+       function=_markov_credits, declared_depends_on=("int_attribution_transitions",), temporary=True,
+       stage="signals"),
+    _mart("attribution", "Conversions credited per touchpoint / channel, per model.", stage="signals"),
+    # ---- paths: funnels, transitions, variants (journey_mining.metrics.paths)
+    _int("int_customer_stage_reach", "Per customer and stage reached: when.", stage="paths"),
+    _int("int_customer_funnel", "Per customer: the last stage it counts at in the funnel.", stage="paths"),
+    _int("int_customer_groups", "Per customer and breakdown dimension: its group.", stage="paths"),
+    _int("int_path_events", "A customer's events in order with their path flags.", stage="paths"),
+    _int("int_path_runs", "Runs of a customer's collapsed stage / touchpoint sequence.", stage="paths"),
+    _int("int_path_transition_counts", "Transition counts per level and node pair.", stage="paths"),
+    _mart("stage_funnel", "Customers per stage, with conversion from the previous stage.", stage="paths"),
+    _mart("stage_funnel_breakdown", "The stage funnel within each group of a breakdown dimension.", stage="paths"),
+    _mart("stage_durations", "Time between adjacent stages for the customers who reached both.", stage="paths"),
+    _mart("stage_transitions", "Stage-to-stage transitions of the customers' stage sequences.", stage="paths"),
+    _mart("touchpoint_transitions", "Touchpoint-to-touchpoint transitions.", stage="paths"),
+    _mart("drop_off", "Where journeys end without converting (stage / touchpoint exit points).", stage="paths"),
+    _mart("exit_paths", "The most frequent last steps of customers who did not convert.", stage="paths"),
+    _mart("journey_variants", "The most frequent paths (variants) per level.", stage="paths"),
+    _mart("touchpoint_loops", "How often journeys go round in circles at each touchpoint.", stage="paths"),
+    # ---- record: history carried from the published warehouse
+    _t("quarantine", "Rows rejected from the current inputs; run_id = the first run that rejected the same row.",
+       write="history", stage="record"),
+    _t("input_files", "The manifest: every input file (source, path, bytes, modified_at, sha256) and the "
+       "first run that saw those bytes; a later run reuses the staged rows of a file it lists.",
+       write="history", stage="record"),
+    _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
+    _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
+       write="append", stage="record"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in _REGISTRY}
+if len(TABLES) != len(_REGISTRY):
+    raise RuntimeError("a table is declared twice")
+
+
+# --------------------------------------------------------------------------- derived
+
+
+_FROM = re.compile(r"\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_CTE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s+as\s*\(", re.IGNORECASE)
+
+
+@cache
+def _model_reads(model: str, own: str) -> tuple[str, ...]:
+    """The declared tables an SQL model reads: names after ``from`` / ``join`` that are not
+    one of its CTEs in scope there (an import CTE ``events as (select * from events)``
+    reads the table ``events`` inside its own body)."""
+    from .models import model_sql
+
+    layer, name = model.split("/")
+    text = "\n".join(line.split("--", 1)[0] for line in model_sql(layer, name).splitlines())
+    ctes: list[tuple[str, int, int]] = []  # name, body start, body end
+    for m in _CTE.finditer(text):
+        depth, i = 0, m.end() - 1
+        while i < len(text):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        ctes.append((m.group(1).lower(), m.end(), i))
+    reads: dict[str, None] = {}
+    for m in _FROM.finditer(text):
+        ref, pos = m.group(1).lower(), m.start()
+        if any(n == ref and end < pos for n, _start, end in ctes):
+            continue  # a CTE defined above
+        if ref in TABLES and ref != own:
+            reads[ref] = None
+    return tuple(reads)
+
+
+def build_order(stage: str = "journeys") -> list[Table]:
+    """The tables of ``stage`` in dependency order (declaration order among the ready ones);
+    tables of earlier stages count as present."""
+    todo = [t for t in _REGISTRY if t.stage == stage]
+    names = {t.name for t in todo}
+    done: set[str] = set()
+    order: list[Table] = []
+    while todo:
+        ready = [t for t in todo if all(d in done or d not in names for d in t.depends_on)]
+        if not ready:
+            raise RuntimeError(f"tables depend on each other in a cycle: {sorted(t.name for t in todo)}")
+        order.append(ready[0])
+        done.add(ready[0].name)
+        todo.remove(ready[0])
+    return order
+
+
+def temporary_tables(stage: str | None = None) -> list[str]:
+    return [t.name for t in _REGISTRY if t.temporary and (stage is None or t.stage == stage)]
+
+
+def carried_tables(write: str = "append") -> list[str]:
+    """The tables whose rows of earlier runs are carried from the published warehouse."""
+    return [t.name for t in _REGISTRY if t.write == write]
+
+
+def _drop(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    for name in names:
+        con.execute(f'drop table if exists "{name}"')
+
+
+def names(stage: str, *, temporary: bool | None = None) -> tuple[str, ...]:
+    """The tables of one stage (all, only the temporary or only the kept ones)."""
+    return tuple(t.name for t in _REGISTRY if t.stage == stage and (temporary is None or t.temporary == temporary))
+
+
+def build_tables(
+    con: duckdb.DuckDBPyConnection,
+    config: object,
+    stage: str,
+    params: dict[str, object],
+    *,
+    keep_intermediate: bool = False,
+) -> list[str]:
+    """Build every table of one build ``stage`` in dependency order: models through
+    :func:`journey_mining.models.build_table` (each gets the parameters it names from
+    ``params``), Python producers once each. A temporary table is dropped as soon as every
+    table of the stage reading it is built (with ``keep_intermediate`` it is a regular table
+    and stays). Returns the names built."""
+    from .models import build_table
+
+    order = build_order(stage)
+    temp = not keep_intermediate
+    readers: dict[str, int] = {}
+    for t in order:
+        for d in t.depends_on:
+            readers[d] = readers.get(d, 0) + 1
+    called: set[int] = set()
+    built: list[str] = []
+    for t in order:
+        if t.model is not None:
+            layer, name = t.model.split("/")
+            build_table(con, layer, name, params, target=t.name, temp=temp and t.temporary)
+        elif id(t.function) not in called:  # one producer may write several tables
+            called.add(id(t.function))
+            t.function(con, config, temp)
+        built.append(t.name)
+        if keep_intermediate:
+            continue
+        for d in t.depends_on:
+            readers[d] -= 1
+            if readers[d] == 0 and TABLES[d].temporary and TABLES[d].stage == stage:
+                _drop(con, [d])
+    if not keep_intermediate:
+        _drop(con, names(stage, temporary=True))
+    return built
