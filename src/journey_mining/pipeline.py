@@ -106,8 +106,17 @@ def begin(ctx: RunContext, progress: Progress | None = None) -> None:
         raise
 
 
+# Where stderr_progress sends its lines instead of stderr when set (the CLI: a Rich progress
+# bar on a terminal, nothing with --quiet).
+PROGRESS_SINK: Callable[[str], None] | None = None
+
+
 def stderr_progress(msg: str) -> None:
-    """The default progress reporter: one indented line on stderr (stdout stays for results)."""
+    """The default progress reporter: one indented line on stderr (stdout stays for results),
+    or :data:`PROGRESS_SINK` when the CLI set one."""
+    if PROGRESS_SINK is not None:
+        PROGRESS_SINK(msg)
+        return
     # sys.stderr.write, not print: a Prefect flow with log_prints turns prints into logs
     sys.stderr.write(f"  {msg}\n")
     sys.stderr.flush()
