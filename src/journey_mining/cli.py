@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli_tables import EXIT_CODES, add_query_commands
+from .cli_tables import EXIT_CODES, add_query_commands, describe
 from .config import load_config
 from .errors import JourneyError, one_line
 
@@ -189,7 +189,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
-        prog="journey", description="Infer customer journey maps from event logs.", formatter_class=fmt,
+        prog="journey", description=describe("Infer customer journey maps from event logs."), formatter_class=fmt,
         epilog="examples:\n  journey run                 # the bundled sample (or ./journey.toml) into ./out\n"
                "  journey funnel --by persona\n  journey pain-points --limit 5\n"
                "  journey sql \"select * from stage_funnel\"\n\n"
@@ -199,9 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser(
         "run", help="run the whole pipeline once", formatter_class=fmt,
-        description="Ingest every source, build the warehouse and the marts, export Parquet and publish "
+        description=describe("Ingest every source, build the warehouse and the marts, export Parquet and publish "
                     "them atomically (docs/operations.md). Progress goes to stderr (a progress bar on a "
-                    "terminal, plain lines otherwise); the summary to stdout.",
+                    "terminal, plain lines otherwise); the summary to stdout."),
         epilog="examples:\n  journey run\n  journey run --config journey.toml --no-prefect --quiet\n\n" + EXIT_CODES,
     )
     r.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
     c = sub.add_parser(
         "check", help="validate the config and list the input files", formatter_class=fmt,
-        description="Every check a run makes before writing anything; writes nothing.",
+        description=describe("Every check a run makes before writing anything; writes nothing."),
         epilog="examples:\n  journey check\n  journey check --config journey.toml\n\n" + EXIT_CODES,
     )
     c.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `journey sql ... | head`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as e:  # noqa: BLE001 - one readable line unless --debug
         if args.debug:
             raise

@@ -20,6 +20,7 @@ import json
 import math
 import shutil
 import sys
+import textwrap
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -312,6 +313,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def describe(text: str) -> str:
+    """A command description wrapped for ``--help`` (the formatter keeps text as written, so
+    that the examples in the epilog stay one per line)."""
+    return textwrap.fill(" ".join(text.split()), 88)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--config", help="config file whose warehouse to read (default: ./journey.toml, else the bundled sample)")
@@ -333,8 +340,8 @@ def add_query_commands(sub, formatter) -> None:  # noqa: ANN001 - argparse's pri
     """Register ``funnel``, ``paths``, ``pain-points`` and ``sql`` on ``sub``."""
     f = sub.add_parser(
         "funnel", help="the stage funnel, optionally by a customer attribute", formatter_class=formatter,
-        description="Customers who reached each stage, conversion from the previous stage and from the "
-                    "first, and how many stopped there (stage_funnel; --by: stage_funnel_breakdown).",
+        description=describe("Customers who reached each stage, conversion from the previous stage and from the "
+                    "first, and how many stopped there (stage_funnel; --by: stage_funnel_breakdown)."),
         epilog="examples:\n  journey funnel\n  journey funnel --by persona --json > funnel.json\n\n" + EXIT_CODES,
     )
     f.add_argument("--by", metavar="ATTR", help="break down by a dimension: a customer attribute (persona, "
@@ -345,10 +352,10 @@ def add_query_commands(sub, formatter) -> None:  # noqa: ANN001 - argparse's pri
     p = sub.add_parser(
         "paths", help="the journeys customers take, or the likely routes between two steps",
         formatter_class=formatter,
-        description="Without --from/--to: the most frequent whole journeys (journey_variants, one per "
+        description=describe("Without --from/--to: the most frequent whole journeys (journey_variants, one per "
                     "customer). With --from and/or --to: the most probable routes through the transition "
                     "graph (stage_transitions / touchpoint_transitions) from T (default: the start) to T "
-                    "(default: the end).",
+                    "(default: the end)."),
         epilog="examples:\n  journey paths\n  journey paths --level touchpoint --limit 5\n"
                "  journey paths --from consideration --to purchase\n"
                "  journey paths --level touchpoint --from web:page_view:/pricing --json\n\n" + EXIT_CODES,
@@ -362,8 +369,8 @@ def add_query_commands(sub, formatter) -> None:  # noqa: ANN001 - argparse's pri
 
     pp = sub.add_parser(
         "pain-points", help="the ranked pain points with their reasons", formatter_class=formatter,
-        description="The touchpoints (and segments) that hurt, worst first, each with the reason in "
-                    "words (pain_points; docs/pain-points.md).",
+        description=describe("The touchpoints (and segments) that hurt, worst first, each with the reason in "
+                    "words (pain_points; docs/pain-points.md)."),
         epilog="examples:\n  journey pain-points\n  journey pain-points --limit 3 --json\n\n" + EXIT_CODES,
     )
     pp.add_argument("--limit", type=_positive, default=10, metavar="N", help="at most N rows (default 10)")
@@ -372,8 +379,8 @@ def add_query_commands(sub, formatter) -> None:  # noqa: ANN001 - argparse's pri
 
     s = sub.add_parser(
         "sql", help="run a read-only SQL query on the warehouse", formatter_class=formatter,
-        description="Run one query on the warehouse through a read-only connection (writes are refused). "
-                    "Tables and columns: docs/tables.md, or `describe <table>`.",
+        description=describe("Run one query on the warehouse through a read-only connection (writes are refused). "
+                    "Tables and columns: docs/tables.md, or `describe <table>`."),
         epilog="examples:\n  journey sql \"select stage, customers from stage_funnel order by stage_index\"\n"
                "  journey sql \"select * from pain_points where rank <= 3\" --json\n\n" + EXIT_CODES,
     )
