@@ -30,6 +30,7 @@ from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, ingest_source, plan_sources
+from .table_docs import apply_comments
 
 Progress = Callable[[str], None]
 
@@ -195,6 +196,7 @@ def build_warehouse(ctx: RunContext, counts: list[SourceCounts], progress: Progr
         for t in ("stg_events", "stg_profiles", "stg_quarantine"):
             con.execute(f"drop table if exists {t}")
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
     except BaseException as e:
         try:
