@@ -76,6 +76,7 @@ def test_manifest_describes_what_is_on_disk(sample_run):
     assert manifest["tables"]["events"]["partitioning"] == ["occurred_month"]
     assert manifest["tables"]["sessions"]["partitioning"] == ["started_month"]
     assert manifest["tables"]["customers"]["partitioning"] == []
+    assert manifest["tables"]["events"]["description"].startswith("One row per canonical event.")
     # the marker that makes the folder replaceable is still there
     assert json.loads((config.parquet_dir / EXPORT_MARKER).read_text())["run_id"] == result.run_id
 

@@ -144,9 +144,12 @@ def _ident(name: str) -> str:
 def _manifest_entry(con, table: str, select: str, part: str | None) -> dict:
     """Folder, rows, columns (name -> type, as ``read_parquet`` reads them back, partition
     column included) and partition columns of one exported table."""
+    from .table_docs import TABLES, table_description
+
     schema = con.execute(f"describe {select}").fetchall()
     rows = con.execute(f"select count(*) from w.{_ident(table)}").fetchone()[0]
     return {
+        "description": table_description(table) if table in TABLES else None,
         "path": f"{table}/",
         "files": f"{table}/**/*.parquet" if part else f"{table}/data_0.parquet",
         "rows": int(rows),
