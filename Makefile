@@ -5,10 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample clean browser
+.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample docs clean browser
 
 setup: $(STAMP)
 
@@ -54,6 +53,10 @@ bench-large: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# docs/tables.md is generated from src/journey_mining/table_docs.py (a test checks it is current).
+docs: $(STAMP)
+	$(BIN)/python -m journey_mining.table_docs docs/tables.md
 
 sample: $(STAMP)
 	$(BIN)/journey generate --customers 3000 --seed 7 --out data/sample

@@ -66,7 +66,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def journey(*args: str, cwd: Path, timeout: int = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})}
+    # what a user gets by default: the CLI picks Prefect's log level unless one is set, and the
+    # caller's own (a Makefile, a CI job) must not decide what these tests see
+    base = {k: v for k, v in os.environ.items() if k != "PREFECT_LOGGING_LEVEL"}
+    env = {**base, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", "from journey_mining.cli import entry; entry()", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,

@@ -1,11 +1,14 @@
 """The ``journey`` command.
 
-    journey run [--config PATH] [--no-prefect]   run the whole pipeline once
+    journey run [--config PATH] [--no-prefect] [--quiet]   run the whole pipeline once
     journey check [--config PATH]                validate the config and list input files
     journey generate --customers N --seed S --out DIR   write synthetic sample data
+    journey funnel | paths | pain-points | sql   read the warehouse (:mod:`.cli_tables`)
 
-Errors the user can fix print as one line (``error: ...``) with exit code 2; bad rows
-never fail a run (they are quarantined).
+Exit codes: 0 ok; 2 an error the user can fix, printed as one line (``error: ...``); 1 an
+internal error (``--debug`` shows the traceback); 130 interrupted. Bad rows never fail a
+run (they are quarantined). Progress goes to stderr: a Rich progress bar on a terminal,
+plain lines otherwise (logs stay readable), nothing with ``--quiet``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from .cli_tables import EXIT_CODES, add_query_commands, describe
 from .config import load_config
 from .errors import JourneyError, one_line
 
@@ -77,20 +81,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import preflight
 
     config = load_config(args.config)
-    preflight(config)  # fail fast, before starting Prefect and before writing anything
+    plans = preflight(config)  # fail fast, before starting Prefect and before writing anything
     _terminate_as_interrupt()
     where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
-    print(f"journey run: config {where}", file=sys.stderr, flush=True)
+    if not args.quiet:
+        print(f"journey run: config {where}", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    if args.no_prefect:
-        from .pipeline import run_pipeline, stderr_progress
+    with run_progress(args.quiet, steps=len(plans) + 4):
+        if args.no_prefect:
+            from .pipeline import run_pipeline, stderr_progress
 
-        summary = run_pipeline(config, progress=stderr_progress).summary
-    else:
-        _prefect_env(args.debug)
-        from journey_mining.flows.journey_flow import journey_run
+            summary = run_pipeline(config, progress=stderr_progress).summary
+        else:
+            _prefect_env(args.debug)
+            from journey_mining.flows.journey_flow import journey_run
 
-        summary = journey_run(str(config.path), str(config.output_base))
+            summary = journey_run(str(config.path), str(config.output_base))
     secs = time.perf_counter() - started
     print(
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
@@ -108,6 +114,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     if summary.get("report"):
         print(f"  report:    {summary['report']}")
     return 0
+
+
+class run_progress:  # noqa: N801 - used as a context manager, like contextlib's
+    """Route the pipeline's progress lines (``pipeline.stderr_progress``, used by the plain
+    run and by the Prefect flow): nothing with ``quiet``; a Rich progress bar (one step per
+    source, build, export and the two publishes) with the lines above it when stderr is a
+    terminal; otherwise the plain lines, unchanged, so logs stay readable."""
+
+    def __init__(self, quiet: bool, steps: int):
+        self.quiet, self.steps, self.progress, self.saved = quiet, steps, None, None
+
+    def __enter__(self):
+        from . import pipeline
+
+        self.saved = pipeline.PROGRESS_SINK
+        if self.quiet:
+            pipeline.PROGRESS_SINK = lambda msg: None
+        elif sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress = Progress(SpinnerColumn(), TextColumn("journey run"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            task = self.progress.add_task("run", total=self.steps)
+            self.progress.start()
+
+            def sink(msg: str) -> None:
+                self.progress.console.print(f"  {msg}", highlight=False, markup=False)
+                if not msg.startswith("removed leftovers"):
+                    self.progress.advance(task)
+
+            pipeline.PROGRESS_SINK = sink
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from . import pipeline
+
+        if self.progress is not None:
+            self.progress.stop()
+        pipeline.PROGRESS_SINK = self.saved
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -136,21 +189,43 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="journey", description="Infer customer journey maps from event logs.")
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(
+        prog="journey", description=describe("Infer customer journey maps from event logs."), formatter_class=fmt,
+        epilog="examples:\n  journey run                 # the bundled sample (or ./journey.toml) into ./out\n"
+               "  journey funnel --by persona\n  journey pain-points --limit 5\n"
+               "  journey sql \"select * from stage_funnel\"\n\n"
+               "`journey COMMAND --help` shows each command's options and examples.\n\n" + EXIT_CODES,
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run the whole pipeline once")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser(
+        "run", help="run the whole pipeline once", formatter_class=fmt,
+        description=describe("Ingest every source, build the warehouse and the marts, export Parquet and publish "
+                    "them atomically (docs/operations.md). Progress goes to stderr (a progress bar on a "
+                    "terminal, plain lines otherwise); the summary to stdout."),
+        epilog="examples:\n  journey run\n  journey run --config journey.toml --no-prefect --quiet\n\n" + EXIT_CODES,
+    )
     r.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
     r.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress: only the summary and errors")
     r.set_defaults(func=cmd_run)
-    c = sub.add_parser("check", help="validate the config and list the input files")
-    c.add_argument("--config")
+    c = sub.add_parser(
+        "check", help="validate the config and list the input files", formatter_class=fmt,
+        description=describe("Every check a run makes before writing anything; writes nothing."),
+        epilog="examples:\n  journey check\n  journey check --config journey.toml\n\n" + EXIT_CODES,
+    )
+    c.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
     c.set_defaults(func=cmd_check)
-    g = sub.add_parser("generate", help="write synthetic sample data (any size, deterministic per seed)")
+    g = sub.add_parser(
+        "generate", help="write synthetic sample data (any size, deterministic per seed)", formatter_class=fmt,
+        epilog="examples:\n  journey generate --customers 3000 --seed 7 --out data/generated\n\n" + EXIT_CODES,
+    )
     from .generate import add_generate_arguments
 
     add_generate_arguments(g, default_out="data/generated")  # never the committed sample by default
     g.set_defaults(func=cmd_generate)
+    add_query_commands(sub, fmt)
     return p
 
 
@@ -164,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `journey sql ... | head`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as e:  # noqa: BLE001 - one readable line unless --debug
         if args.debug:
             raise

@@ -4,8 +4,16 @@ Layout under ``export.parquet_dir`` (hive-style, so DuckDB, Spark, pandas/pyarro
 BI tools read each folder as one table)::
 
     events/occurred_month=2026-09/data_0.parquet   # partitioned by month of occurred_at
+    sessions/started_month=2026-09/data_0.parquet  # partitioned by month of started_at
     quarantine/source=web/data_0.parquet           # partitioned by source
     customers/data_0.parquet                       # small tables: one file
+    _manifest.json                                 # tables, row counts, schemas, run id
+
+Types are stable: the Parquet columns have the warehouse's types, except that 128-bit
+integers (``HUGEINT``/``UHUGEINT``, which many Parquet readers cannot read) are cast to
+``BIGINT`` (:data:`EXPORT_CASTS`). ``_manifest.json`` lists every table with its folder, row
+count, columns (name -> DuckDB type as read back with ``read_parquet``) and partition
+columns, plus the run id, when it was written and the tool's version (docs/parquet.md).
 
 Write disposition: replace. The new export is written to a sibling temp folder and swapped
 in with renames, so readers never see a half-written export. The folder belongs to the tool:
@@ -16,24 +24,33 @@ publishing anything, so a failed export publishes nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ingest
+from . import __version__, ingest
 from .errors import ConfigError
 from .graph import write_graphs
 from .ingest import new_connection
 from .outputs import export_replaceable, is_owned_export, write_export_marker
 
-__all__ = ["export_parquet", "write_export", "swap_export", "export_tmp_path", "PARTITIONS"]
+__all__ = [
+    "export_parquet", "write_export", "swap_export", "export_tmp_path", "PARTITIONS", "EXPORT_CASTS",
+    "MANIFEST", "read_manifest",
+]
 
 # table -> (extra column expression, partition column)
 PARTITIONS = {
     "events": ("strftime(occurred_at, '%Y-%m') as occurred_month", "occurred_month"),
+    "sessions": ("strftime(started_at, '%Y-%m') as started_month", "started_month"),
     "quarantine": (None, "source"),
 }
+# warehouse type -> the type it is exported as (types many Parquet readers cannot read)
+EXPORT_CASTS = {"HUGEINT": "BIGINT", "UHUGEINT": "BIGINT"}
+MANIFEST = "_manifest.json"
 ORDER = {
     "events": "customer_id, occurred_at, source, event_id",
     "customers": "customer_id",
@@ -41,6 +58,8 @@ ORDER = {
     "quarantine": "source, file, line",
     "runs": "started_at, run_id",
     "run_sources": "run_id, source",
+    "stage_funnel": "stage_index",
+    "stage_funnel_breakdown": "dimension_type, dimension, value, stage_index",
 }
 
 
@@ -77,16 +96,24 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
         ).fetchall()]
         tmp.mkdir()
         write_export_marker(tmp, run_id)
+        manifest: dict[str, dict] = {}
         for table in tables:
-            cols = {r[0] for r in con.execute(
-                "select column_name from duckdb_columns() where database_name = 'w' and table_name = $t",
+            types = dict(con.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where database_name = 'w' and table_name = $t order by column_index",
                 {"t": table},
-            ).fetchall()}
+            ).fetchall())
+            cols = set(types)
             extra, part = PARTITIONS.get(table, (None, None))
             order = ORDER.get(table, "all")
             if order != "all" and not set(c.strip() for c in order.split(",")) <= cols:
                 order = "all"
-            select = f'select *{", " + extra if extra else ""} from w."{table}" order by {order}'
+            columns = ", ".join(
+                f'cast({_ident(c)} as {EXPORT_CASTS[t]}) as {_ident(c)}' if t in EXPORT_CASTS else _ident(c)
+                for c, t in types.items()
+            )
+            select = f'select {columns}{", " + extra if extra else ""} from w.{_ident(table)} order by {order}'
+            manifest[table] = _manifest_entry(con, table, select, part)
             target = tmp / table
             if part:
                 con.execute(
@@ -100,12 +127,60 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
                 con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
         con.execute("detach w")
         write_graphs(database, tmp / "_graph")  # the transition graphs beside the tables
+        _write_manifest(tmp, run_id, manifest)
     except BaseException:
         con.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     con.close()
     return tmp, tables
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _manifest_entry(con, table: str, select: str, part: str | None) -> dict:
+    """Folder, rows, columns (name -> type, as ``read_parquet`` reads them back, partition
+    column included) and partition columns of one exported table."""
+    from .table_docs import TABLES, table_description
+
+    schema = con.execute(f"describe {select}").fetchall()
+    rows = con.execute(f"select count(*) from w.{_ident(table)}").fetchone()[0]
+    return {
+        "description": table_description(table) if table in TABLES else None,
+        "path": f"{table}/",
+        "files": f"{table}/**/*.parquet" if part else f"{table}/data_0.parquet",
+        "rows": int(rows),
+        "partitioning": [part] if part else [],
+        "columns": {name: dtype for name, dtype, *_ in schema},
+    }
+
+
+def _write_manifest(folder: Path, run_id: str, tables: dict[str, dict]) -> None:
+    doc = {
+        "tool": "journey_mining",
+        "version": __version__,
+        "run_id": run_id,
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "format": "parquet",
+        "hive_partitioning": True,
+        "tables": tables,
+    }
+    (folder / MANIFEST).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def read_manifest(parquet_dir: Path) -> dict:
+    """The ``_manifest.json`` of an export folder.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _write_manifest(d, "r1", {"t": {"rows": 2}})
+    >>> read_manifest(d)["tables"]["t"]["rows"], read_manifest(d)["run_id"]
+    (2, 'r1')
+    """
+    return json.loads((Path(parquet_dir) / MANIFEST).read_text(encoding="utf-8"))
 
 
 def swap_export(tmp: Path, parquet_dir: Path) -> None:

@@ -40,6 +40,7 @@ from .config import TEMP_DIRECTORY_NAME, Config
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
 from .tables import temporary_tables
+from .table_docs import apply_comments
 
 Progress = Callable[[str], None]
 
@@ -120,8 +121,17 @@ def begin(ctx: RunContext, progress: Progress | None = None) -> None:
         raise
 
 
+# Where stderr_progress sends its lines instead of stderr when set (the CLI: a Rich progress
+# bar on a terminal, nothing with --quiet).
+PROGRESS_SINK: Callable[[str], None] | None = None
+
+
 def stderr_progress(msg: str) -> None:
-    """The default progress reporter: one indented line on stderr (stdout stays for results)."""
+    """The default progress reporter: one indented line on stderr (stdout stays for results),
+    or :data:`PROGRESS_SINK` when the CLI set one."""
+    if PROGRESS_SINK is not None:
+        PROGRESS_SINK(msg)
+        return
     # sys.stderr.write, not print: a Prefect flow with log_prints turns prints into logs
     sys.stderr.write(f"  {msg}\n")
     sys.stderr.flush()
@@ -194,6 +204,7 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
             con.execute(f'drop table if exists "{t}"')
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
         run = {**run, "counts": counts}
     except BaseException as e:
