@@ -39,8 +39,8 @@ from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
-from .tables import temporary_tables
 from .table_docs import apply_comments
+from .tables import temporary_tables
 
 Progress = Callable[[str], None]
 
