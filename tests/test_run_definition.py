@@ -157,8 +157,10 @@ def test_each_file_is_hashed_once(project, monkeypatch):
 
 
 def test_the_run_is_defined_once_and_both_runners_execute_it():
-    assert [s.name for s in pipeline.RUN.steps] == ["ingest-file", "build-warehouse", "export-parquet", "publish"]
-    assert [s.name for s in pipeline.RUN.steps if s.does_io] == ["ingest-file", "export-parquet"]
+    assert [s.name for s in pipeline.RUN.steps] == [
+        "ingest-file", "build-warehouse", "export-parquet", "publish", "write-report",
+    ]
+    assert [s.name for s in pipeline.RUN.steps if s.does_io] == ["ingest-file", "export-parquet", "write-report"]
     assert [s.name for s in pipeline.RUN.steps if s.fan_out] == ["ingest-file"]
     flow_src = (Path(pipeline.__file__).parent / "flows" / "journey_flow.py")
     if not flow_src.exists():  # a checkout: flows/ at the top level
@@ -210,6 +212,7 @@ def test_prefect_tasks_retry_only_io_steps_and_never_a_journey_error():
     tasks = {s.name: jf.as_task(s) for s in (pipeline.RUN.plan, *pipeline.RUN.steps)}
     assert {n: t.retries for n, t in tasks.items()} == {
         "plan-run": 0, "ingest-file": jf.IO_RETRIES, "build-warehouse": 0, "export-parquet": jf.IO_RETRIES, "publish": 0,
+        "write-report": jf.IO_RETRIES,
     }
     assert tasks["ingest-file"].retry_condition_fn is jf._retry_unless_user_error
 
