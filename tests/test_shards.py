@@ -13,6 +13,7 @@ import pytest
 from journey_mining import pipeline, shards, tables
 from journey_mining.config import SourceConfig, SourceOptions, load_config, parse_config, sample_config_path
 from journey_mining.errors import ConfigError
+from journey_mining.generate import generate
 from journey_mining.inference import build_journeys
 from journey_mining.ingest import SourcePlan, ingest_source, new_connection
 
@@ -84,17 +85,28 @@ def run_hashes(config) -> dict[str, tuple]:  # noqa: ANN001
         con.close()
 
 
-def test_sample_run_with_3_shards_publishes_identical_tables(tmp_path):
-    config = load_config(sample_config_path(), output_base=tmp_path / "one")
-    unsharded = run_hashes(config)
-    sharded = run_hashes(with_execution(load_config(sample_config_path(), output_base=tmp_path / "three"), shards=3))
+def assert_identical_runs(config_path: Path, tmp_path: Path, min_events: int) -> None:
+    unsharded = run_hashes(load_config(config_path, output_base=tmp_path / "one"))
+    sharded = run_hashes(with_execution(load_config(config_path, output_base=tmp_path / "three"), shards=3))
     assert unsharded.keys() == sharded.keys()
     assert {"events", "sessions", "customers", "stage_funnel", "attribution", "pain_points"} <= unsharded.keys()
-    assert unsharded["events"][0] > 10_000
+    assert unsharded["events"][0] > min_events
     different = {n for n in unsharded if unsharded[n] != sharded[n]}
     assert different == set(), different
     # the shard files are gone with the run's scratch folder
     assert not list((tmp_path / "three").rglob("shard-*.duckdb"))
+
+
+@pytest.mark.slow  # two whole runs: ~15-30 s
+def test_generated_run_with_3_shards_publishes_identical_tables(tmp_path):
+    """The whole run (ingest to export) on a small generated data set, sharded and not."""
+    generate(tmp_path / "data", customers=300, seed=5)
+    assert_identical_runs(tmp_path / "data" / "journey.toml", tmp_path, 1000)
+
+
+@pytest.mark.slow  # two runs over the 3,000-customer sample: ~32 s
+def test_sample_run_with_3_shards_publishes_identical_tables(tmp_path):
+    assert_identical_runs(sample_config_path(), tmp_path, 10_000)
 
 
 def test_a_difference_in_one_row_changes_the_hash():
