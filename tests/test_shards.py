@@ -157,3 +157,35 @@ def test_real_taobao_events_with_3_shards_give_identical_tables(taobao_events, t
     assert unsharded.keys() == sharded.keys()
     different = {n for n in unsharded if unsharded[n] != sharded[n]}
     assert different == set(), different
+
+
+@pytest.mark.slow  # a 2-worker LocalCluster and one temporary Prefect API server: ~1-2 min under load
+def test_dask_local_cluster_gives_the_same_tables_as_the_local_run(taobao_events, tmp_path, monkeypatch):
+    pytest.importorskip("prefect_dask")
+    from distributed import LocalCluster
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    config = parse_config({"sources": [{"name": "taobao", "path": "x"}],
+                           "stages": {"rules": [{"stage": "purchase", "event_type": "buy"},
+                                                {"stage": "decision", "event_type": ["cart", "fav"]}]}}, Path("."))
+    local = build_hashes(taobao_events, with_execution(config, shards=3), tmp_path / "local")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        ran_on: set[str] = set()
+        import journey_mining.flows.dask_shards as dask_shards
+
+        real = dask_shards.run_shards_on_dask
+
+        def spy(tasks, address):  # noqa: ANN001, ANN202
+            results = real(tasks, address)
+            ran_on.update(cluster.scheduler_info()["workers"])
+            return results
+
+        monkeypatch.setattr(dask_shards, "run_shards_on_dask", spy)
+        on_dask = build_hashes(taobao_events, with_execution(config, shards=3, executor="dask",
+                                                             dask_address=cluster.scheduler_address), tmp_path / "dask")
+    assert len(ran_on) == 2
+    assert local["events"][0] == 4321
+    assert local == on_dask
+    assert local == build_hashes(taobao_events, config, tmp_path / "unsharded")
