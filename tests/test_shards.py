@@ -11,7 +11,13 @@ import duckdb
 import pytest
 
 from journey_mining import pipeline, shards, tables
-from journey_mining.config import SourceConfig, SourceOptions, load_config, parse_config, sample_config_path
+from journey_mining.config import (
+    SourceConfig,
+    SourceOptions,
+    load_config,
+    parse_config,
+    sample_config_path,
+)
 from journey_mining.errors import ConfigError
 from journey_mining.generate import generate
 from journey_mining.inference import build_journeys

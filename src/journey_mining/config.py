@@ -17,7 +17,7 @@ import importlib.resources
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -561,6 +561,18 @@ def _parse_execution(raw: dict, out: Path) -> ExecutionConfig:
     if "dask_address" in raw:
         kw["dask_address"] = _str(raw["dask_address"], "execution.dask_address").strip() or None
     return ExecutionConfig(**kw)
+
+
+def with_execution(config: Config, **changes: Any) -> Config:
+    """``config`` with some ``[execution]`` keys replaced (validated like the file's: the
+    command line's ``--shards``/``--executor``/``--dask-address``).
+
+        >>> c = parse_config({"sources": [{"name": "web", "path": "w.csv"}]}, Path("."))
+        >>> with_execution(c, shards=4, executor="dask").execution.shards
+        4
+    """
+    parsed = _parse_execution(changes, config.output_base)
+    return replace(config, execution=replace(config.execution, **{k: getattr(parsed, k) for k in changes}))
 
 
 def _parse_report(raw: dict) -> ReportConfig:
