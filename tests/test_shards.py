@@ -5,6 +5,7 @@ sample data and on real logs; the shard hash is stable (md5) and the same in SQL
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import duckdb
@@ -178,20 +179,21 @@ def test_dask_local_cluster_gives_the_same_tables_as_the_local_run(taobao_events
                                                 {"stage": "decision", "event_type": ["cart", "fav"]}]}}, Path("."))
     local = build_hashes(taobao_events, with_execution(config, shards=3), tmp_path / "local")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        ran_on: set[str] = set()
+        ran_on: list[str] = []
         import journey_mining.flows.dask_shards as dask_shards
 
         real = dask_shards.run_shards_on_dask
 
         def spy(tasks, address):  # noqa: ANN001, ANN202
             results = real(tasks, address)
-            ran_on.update(cluster.scheduler_info()["workers"])
+            ran_on.extend(r.process for r in results)
             return results
 
         monkeypatch.setattr(dask_shards, "run_shards_on_dask", spy)
         on_dask = build_hashes(taobao_events, with_execution(config, shards=3, executor="dask",
                                                              dask_address=cluster.scheduler_address), tmp_path / "dask")
-    assert len(ran_on) == 2
+    # the 3 shards were built in the workers' processes, not in this one
+    assert len(ran_on) == 3 and not any(p.endswith(f":{os.getpid()}") for p in ran_on)
     assert local["events"][0] == 4321
     assert local == on_dask
     assert local == build_hashes(taobao_events, config, tmp_path / "unsharded")

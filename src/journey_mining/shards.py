@@ -20,7 +20,9 @@ unioned tables, exactly as without shards. Shards run one after another in this 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +76,7 @@ class ShardResult:
     path: str
     rows: dict
     seconds: float
+    process: str = ""  # host:pid that built it (a Dask worker's, with the dask executor)
 
 
 def _quote_literal(text: str) -> str:
@@ -155,7 +158,8 @@ def build_shard(task: ShardTask) -> ShardResult:
         con.execute("checkpoint")
     finally:
         con.close()
-    return ShardResult(task.index, task.path, rows, time.perf_counter() - started)
+    return ShardResult(task.index, task.path, rows, time.perf_counter() - started,
+                       f"{socket.gethostname()}:{os.getpid()}")
 
 
 def run_shards_locally(tasks: Sequence[ShardTask]) -> list[ShardResult]:
