@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from journey_mining import pipeline
-from journey_mining.config import load_config
+from journey_mining.config import load_config, with_execution
 from journey_mining.errors import JourneyError, one_line
 from journey_mining.report.artifacts import publish_artifacts
 
@@ -63,12 +63,16 @@ def _call_each(step: pipeline.Step, state: pipeline.RunState, items: list) -> li
 
 
 @flow(name="journey-run", log_prints=True)
-def journey_run(config_path: str | None = None, output_base: str | None = None) -> dict:
+def journey_run(config_path: str | None = None, output_base: str | None = None,
+                execution: dict | None = None) -> dict:
     """Ingest -> stitch/sessionize/stage -> marts -> export -> publish (``pipeline.RUN``).
 
     ``output_base``: folder for the warehouse and export paths (default: the config's folder).
+    ``execution``: ``[execution]`` keys to replace (``journey run --shards/--executor/--dask-address``).
     """
     config = load_config(config_path, output_base=Path(output_base) if output_base else None)
+    if execution:
+        config = with_execution(config, **execution)
     state = pipeline.execute(pipeline.RUN, config, _call, _call_each, progress=_progress)
     summary = pipeline.RUN.result(state)
     try:  # the run's outputs are published; the artifacts are only a view of them in the UI

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .cli_tables import EXIT_CODES, add_query_commands, describe
-from .config import load_config
+from .config import load_config, with_execution
 from .errors import JourneyError, one_line
 
 __all__ = ["main"]
@@ -77,10 +77,22 @@ def _terminate_as_interrupt() -> None:
         pass
 
 
+def _execution_overrides(args: argparse.Namespace) -> dict:
+    """``journey run --shards/--executor/--dask-address``: they replace ``[execution]``."""
+    keys = {"shards": args.shards, "executor": args.executor, "dask_address": args.dask_address}
+    out = {k: v for k, v in keys.items() if v is not None}
+    if args.dask_address is not None and args.executor is None:
+        out["executor"] = "dask"
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import preflight
 
     config = load_config(args.config)
+    execution = _execution_overrides(args)
+    if execution:
+        config = with_execution(config, **execution)
     plans = preflight(config)  # fail fast, before starting Prefect and before writing anything
     _terminate_as_interrupt()
     where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
@@ -96,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _prefect_env(args.debug)
             from journey_mining.flows.journey_flow import journey_run
 
-            summary = journey_run(str(config.path), str(config.output_base))
+            summary = journey_run(str(config.path), str(config.output_base), execution=execution or None)
     secs = time.perf_counter() - started
     print(
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
@@ -204,11 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=describe("Ingest every source, build the warehouse and the marts, export Parquet and publish "
                     "them atomically (docs/operations.md). Progress goes to stderr (a progress bar on a "
                     "terminal, plain lines otherwise); the summary to stdout."),
-        epilog="examples:\n  journey run\n  journey run --config journey.toml --no-prefect --quiet\n\n" + EXIT_CODES,
+        epilog="examples:\n  journey run\n  journey run --config journey.toml --no-prefect --quiet\n"
+               "  journey run --shards 8 --executor dask --dask-address tcp://scheduler:8786\n\n" + EXIT_CODES,
     )
     r.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
     r.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress: only the summary and errors")
+    r.add_argument("--shards", type=int, help="split the per-customer work into N shards ([execution] shards; docs/scale.md)")
+    r.add_argument("--executor", choices=("local", "dask"), help="where the shards run ([execution] executor)")
+    r.add_argument("--dask-address", metavar="tcp://HOST:8786",
+                   help="the Dask scheduler of the dask executor (implies --executor dask)")
     r.set_defaults(func=cmd_run)
     c = sub.add_parser(
         "check", help="validate the config and list the input files", formatter_class=fmt,

@@ -17,7 +17,7 @@ import importlib.resources
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -178,6 +178,9 @@ _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(%|(K|M|G|T)i?B)\s*$", re.IGNORECASE)
 DEFAULT_MEMORY_SHARE = 0.6
 MIN_DEFAULT_MEMORY_MB = 256
 TEMP_DIRECTORY_NAME = ".journey-tmp"
+# [execution] shards: at most this many (each shard is a DuckDB file and a pass over the events)
+MAX_SHARDS = 1024
+EXECUTORS = ("local", "dask")
 
 
 def machine_memory_mb() -> int:
@@ -197,15 +200,28 @@ class ExecutionConfig:
     ``memory_limit``: DuckDB syntax ("2GB", "512MB", "50%"); above it DuckDB spills to
     ``temp_directory``. Default: 60% of the machine's RAM. ``threads``: default the number of
     cores. ``temp_directory``: default ``.journey-tmp`` beside the warehouse, removed after
-    the run.
+    the run. ``shards``: partition the per-customer work into this many shards by a stable
+    hash of ``customer_id`` (1: unsharded); ``executor``: where the shards run, ``local`` (one
+    after another in this process) or ``dask`` (on the Dask cluster at ``dask_address``,
+    through Prefect's DaskTaskRunner; no address: a temporary local cluster). docs/scale.md.
 
         >>> ExecutionConfig(memory_limit="2GB", threads=2).settings(Path("/w/.journey-tmp"))["memory_limit"]
         '2GB'
+        >>> ExecutionConfig(shards=4).is_sharded, ExecutionConfig().is_sharded
+        (True, False)
     """
 
     memory_limit: str | None = None
     threads: int | None = None
     temp_directory: Path | None = None
+    shards: int = 1
+    executor: str = "local"
+    dask_address: str | None = None
+
+    @property
+    def is_sharded(self) -> bool:
+        """Whether the run takes the sharded path (more than one shard, or shards on Dask)."""
+        return self.shards > 1 or self.executor == "dask"
 
     def settings(self, default_temp: Path) -> dict[str, object]:
         """The DuckDB settings, defaults filled in (``default_temp``: beside the warehouse)."""
@@ -517,7 +533,8 @@ def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
 
 
 def _parse_execution(raw: dict, out: Path) -> ExecutionConfig:
-    _check_keys(raw, {"memory_limit", "threads", "temp_directory"}, "execution")
+    _check_keys(raw, {"memory_limit", "threads", "temp_directory", "shards", "executor", "dask_address"},
+                "execution")
     kw: dict[str, Any] = {}
     if "memory_limit" in raw:
         mem = _str(raw["memory_limit"], "execution.memory_limit")
@@ -531,7 +548,31 @@ def _parse_execution(raw: dict, out: Path) -> ExecutionConfig:
         kw["threads"] = v
     if "temp_directory" in raw:
         kw["temp_directory"] = _resolve(out, _str(raw["temp_directory"], "execution.temp_directory"))
+    if "shards" in raw:
+        v = raw["shards"]
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_SHARDS:
+            raise _fail(f"execution.shards must be a whole number from 1 to {MAX_SHARDS}, got {v!r}")
+        kw["shards"] = v
+    if "executor" in raw:
+        v = _str(raw["executor"], "execution.executor")
+        if v not in EXECUTORS:
+            raise _fail(f"execution.executor must be one of {', '.join(EXECUTORS)}, got {v!r}")
+        kw["executor"] = v
+    if "dask_address" in raw:
+        kw["dask_address"] = _str(raw["dask_address"], "execution.dask_address").strip() or None
     return ExecutionConfig(**kw)
+
+
+def with_execution(config: Config, **changes: Any) -> Config:
+    """``config`` with some ``[execution]`` keys replaced (validated like the file's: the
+    command line's ``--shards``/``--executor``/``--dask-address``).
+
+        >>> c = parse_config({"sources": [{"name": "web", "path": "w.csv"}]}, Path("."))
+        >>> with_execution(c, shards=4, executor="dask").execution.shards
+        4
+    """
+    parsed = _parse_execution(changes, config.output_base)
+    return replace(config, execution=replace(config.execution, **{k: getattr(parsed, k) for k in changes}))
 
 
 def _parse_report(raw: dict) -> ReportConfig:

@@ -20,6 +20,9 @@ Config values reach SQL only as bound parameters or as rows of the ``cfg_*`` tab
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import duckdb
 
 from . import tables
@@ -63,7 +66,8 @@ def create_empty_inputs(con: duckdb.DuckDBPyConnection, *, events: bool = True) 
 
 
 def build_journeys(
-    con: duckdb.DuckDBPyConnection, config: Config, *, keep_intermediate: bool = False
+    con: duckdb.DuckDBPyConnection, config: Config, *, keep_intermediate: bool = False,
+    shard_dir: Path | None = None,
 ) -> None:
     """Build every table of the ``journeys``, ``signals`` and ``paths`` stages of
     :data:`journey_mining.tables.TABLES` (``events``, ``customers``, ``sessions``,
@@ -73,8 +77,18 @@ def build_journeys(
     Intermediate ``int_*`` tables are temporary and dropped at the end unless
     ``keep_intermediate`` (then they are regular tables, for debugging). ``cfg_*`` tables
     hold the loaded rules and stay, so ``matched_rule`` can be looked up.
+
+    With ``[execution] shards`` > 1 (or the ``dask`` executor) the per-customer tables are
+    built per shard of customers in DuckDB files under ``shard_dir`` (default: a new temporary
+    folder) and unioned (:mod:`journey_mining.shards`, docs/scale.md): the same tables.
     """
     create_empty_inputs(con, events=False)
-    tables.build_tables(con, config, "journeys", journey_params(config), keep_intermediate=keep_intermediate)
+    if config.execution.is_sharded:
+        from .shards import build_sharded_journeys
+
+        folder = shard_dir or Path(tempfile.mkdtemp(prefix="journey-shards-"))
+        build_sharded_journeys(con, config, journey_params(config), folder, keep_intermediate=keep_intermediate)
+    else:
+        tables.build_tables(con, config, "journeys", journey_params(config), keep_intermediate=keep_intermediate)
     build_signal_metrics(con, config, temp=not keep_intermediate)  # emotions, pain_points, attribution
     build_path_metrics(con, config, keep_intermediate=keep_intermediate)

@@ -197,7 +197,7 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                     f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
                 )
         started = time.perf_counter()
-        build_journeys(con, config)
+        build_journeys(con, config, shard_dir=ctx.scratch / "shards")  # used with [execution] shards
         if progress:
             progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
         wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])

@@ -37,7 +37,8 @@ from functools import cache
 
 import duckdb
 
-__all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables"]
+__all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables",
+           "PER_CUSTOMER"]
 
 Producer = Callable[[duckdb.DuckDBPyConnection, object, bool], None]
 WRITES = ("replace", "append", "history")
@@ -214,6 +215,16 @@ _REGISTRY: tuple[Table, ...] = (
 TABLES: dict[str, Table] = {t.name: t for t in _REGISTRY}
 if len(TABLES) != len(_REGISTRY):
     raise RuntimeError("a table is declared twice")
+
+# The per-customer tables: every row depends only on the events (and rules) of ONE customer,
+# so with ``[execution] shards`` they are built per shard of customers (journey_mining.shards,
+# docs/scale.md) and the shards' outputs are unioned. Everything else (identity stitching, the
+# metrics marts) is built once over all customers. A model listed here must partition by
+# customer_id (windows, groups) or work per event.
+PER_CUSTOMER: tuple[str, ...] = (
+    "int_event_touchpoints", "int_event_sessions", "int_stage_condition_checks", "int_event_rule_matches",
+    "int_stage_levels", "int_event_stages", "events", "sessions", "customers",
+)
 
 
 # --------------------------------------------------------------------------- derived
