@@ -59,6 +59,7 @@ def _nights(tmp_path: Path, count: int, *, keep_deleted: bool = False):
         yield n, inc, full, tmp_path / "inc" / "out" / "journeys.duckdb", tmp_path / f"full-{n}" / "out" / "journeys.duckdb"
 
 
+@pytest.mark.slow  # ~65 s: four nights, each run twice (incremental and --full-refresh)
 def test_nightly_increments_equal_a_full_rebuild(tmp_path):
     seen = {}
     for n, inc, full, inc_wh, full_wh in _nights(tmp_path, 4):
@@ -109,7 +110,7 @@ def test_anonymous_visitor_who_logs_in_later_gets_the_full_rebuild_ids(tmp_path)
         {"event_id": "a0", "event_type": "page_view", "occurred_at": "2026-08-30T09:00:00Z", "anonymous_id": "zz-cookie"},
     ])
     second = _run(cfg, tmp_path / "inc")
-    full = _run(cfg, tmp_path / "full", full=True)
+    _run(cfg, tmp_path / "full", full=True)
     assert second["refresh"] == "incremental" and second["customers_rebuilt"] == 3  # 2 anonymous before, u500 after
     inc_wh = tmp_path / "inc" / "out" / "journeys.duckdb"
     _assert_same_tables(inc_wh, tmp_path / "full" / "out" / "journeys.duckdb")
@@ -198,5 +199,5 @@ def test_keep_deleted_files_keeps_their_rows(tmp_path):
 
 @pytest.mark.slow
 def test_six_nights_with_late_data_equal_full_rebuilds(tmp_path):
-    for _n, inc, _full, inc_wh, full_wh in _nights(tmp_path, 6):
+    for _n, _inc, _full, inc_wh, full_wh in _nights(tmp_path, 6):
         _assert_same_tables(inc_wh, full_wh)

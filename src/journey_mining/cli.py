@@ -81,6 +81,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import preflight
 
     config = load_config(args.config)
+    if getattr(args, "full_refresh", False):
+        import dataclasses
+
+        config = dataclasses.replace(config, full_refresh=True)
     plans = preflight(config)  # fail fast, before starting Prefect and before writing anything
     _terminate_as_interrupt()
     where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
@@ -96,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _prefect_env(args.debug)
             from journey_mining.flows.journey_flow import journey_run
 
-            summary = journey_run(str(config.path), str(config.output_base))
+            summary = journey_run(str(config.path), str(config.output_base), full_refresh=config.full_refresh)
     secs = time.perf_counter() - started
     print(
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
@@ -209,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", help="config file (default: ./journey.toml, else the bundled sample)")
     r.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress: only the summary and errors")
+    r.add_argument("--full-refresh", action="store_true",
+                   help="rebuild everything from scratch: ignore the manifest and the staged cache "
+                        "(default: incremental, docs/operations.md)")
     r.set_defaults(func=cmd_run)
     c = sub.add_parser(
         "check", help="validate the config and list the input files", formatter_class=fmt,
