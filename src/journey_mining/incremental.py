@@ -268,11 +268,14 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
     """Build the journeys marts from the published warehouse plus the affected customers'
     events (see the module docstring), then the signal and path marts from them. Reads
     ``stg_events`` / ``stg_profiles`` (all current rows); returns figures for the ``runs`` row."""
+    import time
+
     from . import tables
     from .inference import create_empty_inputs, journey_params
     from .metrics.paths import build_path_metrics
     from .metrics.signals import build_signal_metrics
 
+    started = time.perf_counter()
     create_empty_inputs(con, events=False)
     con.execute("attach $p as prev_inc (read_only)", {"p": str(warehouse)})
     try:
@@ -318,9 +321,11 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
             con.execute(f'drop table if exists "{t}"')
     finally:
         con.execute("detach prev_inc")
+    merged = time.perf_counter()
     build_signal_metrics(con, config)
     build_path_metrics(con, config)
-    return {"customers_rebuilt": customers, "events_rebuilt": rebuilt_events, "closure_rounds": rounds}
+    return {"customers_rebuilt": customers, "events_rebuilt": rebuilt_events, "closure_rounds": rounds,
+            "journeys_seconds": round(merged - started, 1), "marts_seconds": round(time.perf_counter() - merged, 1)}
 
 
 def modified_at_matches(row: InputFile, size: int, mtime: datetime) -> bool:
