@@ -201,3 +201,75 @@ def test_keep_deleted_files_keeps_their_rows(tmp_path):
 def test_six_nights_with_late_data_equal_full_rebuilds(tmp_path):
     for _n, _inc, _full, inc_wh, full_wh in _nights(tmp_path, 6):
         _assert_same_tables(inc_wh, full_wh)
+
+
+def test_a_changed_file_replaces_its_rows_and_a_split_cluster_gets_full_rebuild_ids(tmp_path):
+    """The row that linked a cookie to an e-mail is removed from a file: the cluster splits,
+    the e-mail's events become an anonymous customer of their own (id from the e-mail), the
+    cookie's stay with the user; a corrected timestamp moves an event between sessions."""
+    root = tmp_path / "in"
+    cfg = write_config(root)
+    rows = [
+        {"event_id": "k1", "event_type": "page_view", "occurred_at": "2026-09-01T10:00:00Z", "anonymous_id": "k-cookie"},
+        {"event_id": "k2", "event_type": "page_view", "occurred_at": "2026-09-01T10:10:00Z", "anonymous_id": "k-cookie",
+         "email": "k@example.com"},
+        {"event_id": "k3", "event_type": "purchase", "occurred_at": "2026-09-01T10:20:00Z", "anonymous_id": "k-cookie",
+         "user_id": "u77", "revenue": "5"},
+        {"event_id": "n1", "event_type": "page_view", "occurred_at": "2026-09-05T10:00:00Z", "anonymous_id": "n-cookie"},
+    ]
+    write_csv(root / "web" / "w.csv", rows)
+    write_csv(root / "mail" / "m.csv", [
+        {"event_id": "km", "event_type": "email_open", "occurred_at": "2026-09-02T08:00:00Z", "email": "k@example.com"},
+    ])
+    _run(cfg, tmp_path / "inc")
+    inc_wh = tmp_path / "inc" / "out" / "journeys.duckdb"
+    con = duckdb.connect(str(inc_wh), read_only=True)
+    assert con.execute("select customer_id from events where event_id = 'km'").fetchone()[0] == "u77"
+    con.close()
+    write_csv(root / "web" / "w.csv", [
+        rows[0], {**rows[2], "occurred_at": "2026-09-01T12:00:00Z"}, rows[3],  # k2 gone, k3 corrected
+    ])
+    second = _run(cfg, tmp_path / "inc")
+    _run(cfg, tmp_path / "full", full=True)
+    assert (second["refresh"], second["files_changed"], second["files_unchanged"]) == ("incremental", 1, 2)
+    _assert_same_tables(inc_wh, tmp_path / "full" / "out" / "journeys.duckdb")
+    con = duckdb.connect(str(inc_wh), read_only=True)
+    owners = dict(con.execute("select event_id, customer_id from events").fetchall())
+    sessions = con.execute("select count(*) from sessions where customer_id = 'u77'").fetchone()[0]
+    expected = con.execute("select 'anon:' || left(md5('email:k@example.com'), 16)").fetchone()[0]
+    con.close()
+    assert owners == {"k1": "u77", "k3": "u77", "n1": owners["n1"], "km": expected}
+    assert sessions == 2
+
+
+def test_a_login_pulls_in_the_whole_published_cluster_and_the_users_other_devices(tmp_path):
+    """Night 2 brings one event: cookie c1 logs in as u9. c1 was clustered (through e-mail e1)
+    with cookie c2, and u9 was already known on cookie c3: none of c2's, e1's or c3's events is
+    in the delta, yet they all belong to the rebuilt customers (the closure over the published
+    clusters); a full rebuild agrees."""
+    root = tmp_path / "in"
+    cfg = write_config(root)
+    ev = lambda i, at, **ids: {"event_id": i, "event_type": "page_view", "occurred_at": at, **ids}  # noqa: E731
+    write_csv(root / "web" / "w1.csv", [
+        ev("x1", "2026-09-01T10:00:00Z", anonymous_id="c1", email="e1@example.com"),
+        ev("x2", "2026-09-02T10:00:00Z", anonymous_id="c2", email="e1@example.com"),
+        ev("x3", "2026-09-03T10:00:00Z", anonymous_id="c2"),
+        ev("x4", "2026-09-04T10:00:00Z", anonymous_id="c3", user_id="u9"),
+        ev("x5", "2026-09-04T10:05:00Z", anonymous_id="c3"),
+        ev("x6", "2026-09-09T10:00:00Z", anonymous_id="other"),
+    ])
+    write_csv(root / "mail" / "m1.csv", [
+        {"event_id": "y1", "event_type": "email_open", "occurred_at": "2026-09-03T10:20:00Z", "email": "e1@example.com"},
+    ])
+    _run(cfg, tmp_path / "inc")
+    write_csv(root / "web" / "w2.csv", [ev("x9", "2026-09-20T10:00:00Z", anonymous_id="c1", user_id="u9")])
+    second = _run(cfg, tmp_path / "inc")
+    _run(cfg, tmp_path / "full", full=True)
+    assert second["refresh"] == "incremental"
+    inc_wh = tmp_path / "inc" / "out" / "journeys.duckdb"
+    _assert_same_tables(inc_wh, tmp_path / "full" / "out" / "journeys.duckdb")
+    con = duckdb.connect(str(inc_wh), read_only=True)
+    owners = dict(con.execute("select event_id, customer_id from events").fetchall())
+    con.close()
+    assert {owners[e] for e in ("x1", "x2", "x3", "x4", "x5", "x9", "y1")} == {"u9"}
+    assert owners["x6"] != "u9" and second["customers_rebuilt"] == 2  # anon:{c1,c2,e1} before, u9
