@@ -111,6 +111,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  {_fmt(summary['events'])} events, {_fmt(summary['customers'])} customers, "
         f"{_fmt(summary['sessions'])} sessions"
     )
+    if summary.get("refresh"):  # the incremental figures (docs/operations.md, "Incremental runs")
+        how = (f"incremental, {_fmt(summary['customers_rebuilt'])} customers rebuilt" if summary["refresh"] == "incremental"
+               else f"full rebuild ({summary['refresh_reason']})")
+        print(f"  files: {summary['files_new']} new, {summary['files_changed']} changed, {summary['files_unchanged']} "
+              f"unchanged, {summary['files_deleted']} deleted; {_fmt(summary['rows_new'])} rows read from "
+              f"{summary['files_read']} file(s); {how}")
     print(f"  warehouse: {summary['warehouse']}")
     print(f"  parquet:   {summary['parquet_dir']}")
     if summary["rows_quarantined"]:
