@@ -273,3 +273,27 @@ def test_a_login_pulls_in_the_whole_published_cluster_and_the_users_other_device
     con.close()
     assert {owners[e] for e in ("x1", "x2", "x3", "x4", "x5", "x9", "y1")} == {"u9"}
     assert owners["x6"] != "u9" and second["customers_rebuilt"] == 2  # anon:{c1,c2,e1} before, u9
+
+
+@pytest.mark.slow  # three `journey run` subprocesses: ~20 s quiet, ~60 s on a loaded machine
+def test_journey_run_full_refresh_on_the_command_line(tmp_path):
+    """`journey run` is incremental; `--full-refresh` rebuilds and says why (one line each)."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "in"
+    write_config(root)
+    web, mail = Nights(per_night=20).night(1)
+    write_csv(root / "web" / "n1.csv", web)
+    write_csv(root / "mail" / "n1.csv", mail)
+
+    def journey(*args: str) -> str:
+        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        r = subprocess.run([sys.executable, "-c", "from journey_mining.cli import entry; entry()", "run", "--no-prefect",
+                            "-q", *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        return next(line for line in r.stdout.splitlines() if line.strip().startswith("files:"))
+
+    assert journey().endswith("full rebuild (no published warehouse)")
+    assert journey() == "  files: 0 new, 0 changed, 3 unchanged, 0 deleted; 0 rows read from 0 file(s); incremental, 0 customers rebuilt"
+    assert journey("--full-refresh").endswith("3 file(s); full rebuild (full refresh requested (--full-refresh))")
