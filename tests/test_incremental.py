@@ -195,6 +195,8 @@ def test_keep_deleted_files_keeps_their_rows(tmp_path):
     con.close()
     assert files[str(root / "mail" / "n1.csv")] is True and kept > 0 and web_gone == 0
     assert second["events"] < first["events"]
+    third = _run(cfg, tmp_path / "inc")  # still kept a night later (its staged rows were not pruned)
+    assert third["events"] == second["events"] and third["files_deleted"] == 0
 
 
 @pytest.mark.slow

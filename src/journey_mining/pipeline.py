@@ -397,7 +397,9 @@ def _report_step(state: RunState) -> Path:
 
 def _publish_step(state: RunState) -> None:
     publish(state.ctx, state.progress)
-    prune_staged_cache(state.ctx, [f.staged.name for f in state.staged])
+    ctx = state.ctx  # the staged rows of kept deleted files (keep_deleted_files) stay cached too
+    kept = incremental.kept_deleted_files(ctx.plans, ctx.previous, staged_cache_dir(ctx.config.warehouse_path))
+    prune_staged_cache(ctx, [f.staged.name for f in [*state.staged, *kept]])
 
 
 RUN = RunDefinition(
