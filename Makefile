@@ -7,7 +7,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: setup run test test-slow test-wheel bench bench-large lint lock sample docs clean browser
+.PHONY: setup run test test-slow test-wheel bench bench-large bench-incremental lint lock sample docs clean browser
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ bench: $(STAMP)
 
 bench-large: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --size 10m $(BENCH_ARGS)
+
+# A nightly run adding 1% new events vs a --full-refresh rebuild (docs/benchmarks.md).
+bench-incremental: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --size 1m --incremental $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

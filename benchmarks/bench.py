@@ -580,6 +580,131 @@ def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: 
     return result
 
 
+# =========================================================================== incremental (issue 11)
+
+def split_night(data: Path, dest: Path, fraction: float = 0.01, late_share: float = 0.1) -> dict:
+    """A copy of the generated data in ``dest`` (other sources linked, not copied) whose web
+    events miss ``fraction`` of the rows, and ``dest/night.parquet`` with those rows: the
+    newest ones by ``occurred_at`` plus, as ``late_share`` of them, a random sample of older
+    ones (late-arriving events of customers seen weeks before)."""
+    import duckdb
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in os.listdir(data):
+        if name not in ("web", "journey.toml") and (data / name).is_dir() and not (dest / name).exists():
+            (dest / name).symlink_to(data / name)
+    shutil.copy(data / "journey.toml", dest / "journey.toml")
+    (dest / "web").mkdir(exist_ok=True)
+    con = duckdb.connect()
+    con.execute("create table w as select * from read_parquet($f)", {"f": web_files(data)})
+    total = con.execute("select count(*) from w").fetchone()[0]
+    held = max(1, round(total * fraction))
+    late = round(held * late_share)
+    con.execute(
+        "create table held as (select event_id from w order by occurred_at desc, event_id limit $n) "
+        "union (select event_id from w order by hash(event_id) limit $k)", {"n": held - late, "k": late})
+    con.execute("copy (select * from w where event_id not in (select event_id from held) order by occurred_at, event_id) "
+                "to $p (format parquet)", {"p": str(dest / "web" / "events_base.parquet")})
+    con.execute("copy (select * from w where event_id in (select event_id from held) order by occurred_at, event_id) "
+                "to $p (format parquet)", {"p": str(dest / "night.parquet")})
+    n_held = con.execute("select count(*) from held").fetchone()[0]
+    con.close()
+    return {"web_events": total, "night_events": n_held, "late_events": late}
+
+
+def _table_hashes(warehouse: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        out = {}
+        for (n,) in con.execute("select table_name from duckdb_tables()").fetchall():
+            if n in ("runs", "run_sources"):
+                continue
+            drop = {"quarantine": " exclude (run_id)", "input_files": " exclude (first_run_id)"}.get(n, "")
+            out[n] = [str(v) for v in con.execute(
+                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from (select *{drop} from "{n}") t').fetchone()]
+        return out
+    finally:
+        con.close()
+
+
+def bench_incremental(size: str = "1m", customers: int | None = None, seed: int = 7, cache: Path | None = None,
+                      results_dir: Path | None = HERE / "results", fraction: float = 0.01,
+                      timeout: float | None = 3600, keep: bool = False) -> dict:
+    """``--incremental``: a nightly run adding ``fraction`` new web events to a warehouse built
+    from the rest, against a ``--full-refresh`` rebuild of the same inputs (wall time of
+    ``journey run --no-prefect``, each in its own process); checks that both give the same
+    tables (content hash of every table but runs / run_sources)."""
+    import duckdb
+
+    customers = customers or SIZES[size]
+    gen = ensure_data(size, customers, seed, cache or cache_root())
+    work = Path(tempfile.mkdtemp(prefix="jm-bench-inc-"))
+    started_at = dt.datetime.now(dt.UTC)
+    try:
+        inputs = work / "data"
+        split = split_night(Path(gen["folder"]), inputs, fraction)
+        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        runs = {}
+
+        def run(name: str, out: Path, *extra: str) -> None:
+            config, _ = run_config(inputs, out)
+            print(f"incremental bench: {name} ...", file=sys.stderr, flush=True)
+            m = measure([str(journey_bin()), "run", "--no-prefect", "--config", str(config), *extra], cwd=out,
+                        env=env, timeout=timeout, on_line=lambda s: print(f"  | {s}", file=sys.stderr, flush=True))
+            if m["returncode"] != 0:
+                raise SystemExit(f"error: {name} failed: {m['killed'] or m['stderr_tail']}")
+            runs[name] = {"wall_s": m["wall_s"], "peak_rss_mb": m["peak_rss_mb"], "steps": parse_steps(m["stderr_lines"])}
+
+        run("initial build (99%)", work / "inc")
+        shutil.copy(inputs / "night.parquet", inputs / "web" / "events_night.parquet")
+        run("nightly incremental (+1%)", work / "inc")
+        run("full rebuild (--full-refresh)", work / "full", "--full-refresh")
+        wh_inc = work / "inc" / "out" / "journeys.duckdb"
+        wh_full = work / "full" / "out" / "journeys.duckdb"
+        if not wh_inc.exists():  # the generated config names its own warehouse path
+            wh_inc = next((work / "inc").rglob("*.duckdb"))
+            wh_full = next((work / "full").rglob("*.duckdb"))
+        con = duckdb.connect(str(wh_inc), read_only=True)
+        cols = [d[0] for d in con.execute("select * from runs order by started_at desc limit 1").description]
+        row = dict(zip(cols, con.execute("select * from runs order by started_at desc limit 1").fetchone(), strict=True))
+        con.close()
+        h_inc, h_full = _table_hashes(wh_inc), _table_hashes(wh_full)
+        inc_s = runs["nightly incremental (+1%)"]["wall_s"]
+        full_s = runs["full rebuild (--full-refresh)"]["wall_s"]
+        result = {
+            "mode": "incremental", "size": size, "started_at": started_at.isoformat(), "data": gen, "split": split,
+            "runs": runs, "ratio": round(inc_s / full_s, 4),
+            "nightly_run_row": {k: (v if isinstance(v, (int, float, str, type(None))) else str(v)) for k, v in row.items()},
+            "tables_equal": h_inc == h_full,
+            "tables_differing": sorted(t for t in set(h_inc) | set(h_full) if h_inc.get(t) != h_full.get(t)),
+        }
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        out_file = results_dir / f"{started_at.date().isoformat()}-incremental-{size}.json"
+        out_file.write_text(json.dumps(result, indent=2, default=str))
+        result["written_to"] = str(out_file)
+    return result
+
+
+def print_incremental(result: dict) -> None:
+    print(f"\nincremental ({result['size']}): {result['split']['night_events']:,} new web events "
+          f"({result['split']['late_events']:,} of them late) added to {result['split']['web_events'] - result['split']['night_events']:,}")
+    for name, r in result["runs"].items():
+        print(f"  {name:32s} {r['wall_s']:8.1f} s   peak {r['peak_rss_mb']:.0f} MB")
+        for st in r["steps"]:
+            if st.get("reported_s") is not None:
+                print(f"      {st['step'][:70]:70s} {st['reported_s']:.1f} s")
+    row = result["nightly_run_row"]
+    print(f"  nightly / full rebuild: {result['ratio']:.1%}; customers rebuilt {row.get('customers_rebuilt')} "
+          f"of {row.get('customers')}; refresh {row.get('refresh')} ({row.get('refresh_reason') or 'exact'})")
+    print(f"  tables equal to the full rebuild: {result['tables_equal']} {result['tables_differing'] or ''}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", choices=list(SIZES), default="1m",
@@ -600,7 +725,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="what journey run ingests: all generated sources (default: web, email, support, "
                         "CRM) or only the web events Parquet the baselines read")
     p.add_argument("--rss-cap-mb", type=float, help="kill a system above this RSS (default 80%% of RAM)")
+    p.add_argument("--incremental", action="store_true",
+                   help="instead: a nightly run adding 1%% new web events vs a --full-refresh rebuild (issue 11)")
     a = p.parse_args(argv)
+    if a.incremental:
+        result = bench_incremental(a.size, a.customers, a.seed, a.cache, a.results_dir, timeout=a.timeout, keep=a.keep)
+        print_incremental(result)
+        if "written_to" in result:
+            print(f"\nwritten to {result['written_to']}")
+        return 0 if result["tables_equal"] else 1
     result = bench(a.size, a.customers, a.seed, a.peers, a.cache, a.results_dir, a.peers_venv, a.keep,
                    a.timeout, a.peer_max_events, a.rss_cap_mb, a.sources)
     gen = result["data"]

@@ -10,6 +10,7 @@ happen however a task ends.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -64,7 +65,7 @@ def _call_each(step: pipeline.Step, state: pipeline.RunState, items: list) -> li
 
 @flow(name="journey-run", log_prints=True)
 def journey_run(config_path: str | None = None, output_base: str | None = None,
-                execution: dict | None = None) -> dict:
+                execution: dict | None = None, full_refresh: bool = False) -> dict:
     """Ingest -> stitch/sessionize/stage -> marts -> export -> publish (``pipeline.RUN``).
 
     ``output_base``: folder for the warehouse and export paths (default: the config's folder).
@@ -73,6 +74,8 @@ def journey_run(config_path: str | None = None, output_base: str | None = None,
     config = load_config(config_path, output_base=Path(output_base) if output_base else None)
     if execution:
         config = with_execution(config, **execution)
+    if full_refresh:  # `journey run --full-refresh`: ignore the manifest and the staged cache
+        config = dataclasses.replace(config, full_refresh=True)
     state = pipeline.execute(pipeline.RUN, config, _call, _call_each, progress=_progress)
     summary = pipeline.RUN.result(state)
     try:  # the run's outputs are published; the artifacts are only a view of them in the UI

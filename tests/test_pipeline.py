@@ -132,6 +132,9 @@ def test_crash_during_build_leaves_published_warehouse_untouched(project, monkey
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(inference, "build_journeys", boom)
+    import journey_mining.incremental as incremental  # the second run is incremental: crash there too
+
+    monkeypatch.setattr(incremental, "build_incremental", lambda con, config, _wh, _delta: boom(con, config))
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.run_pipeline(cfg)
     after = tables(cfg.warehouse_path)

@@ -93,6 +93,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     execution = _execution_overrides(args)
     if execution:
         config = with_execution(config, **execution)
+    if getattr(args, "full_refresh", False):
+        import dataclasses
+
+        config = dataclasses.replace(config, full_refresh=True)
     plans = preflight(config)  # fail fast, before starting Prefect and before writing anything
     _terminate_as_interrupt()
     where = config.path if args.config or Path("journey.toml").exists() else f"bundled sample ({config.path})"
@@ -108,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _prefect_env(args.debug)
             from journey_mining.flows.journey_flow import journey_run
 
-            summary = journey_run(str(config.path), str(config.output_base), execution=execution or None)
+            summary = journey_run(str(config.path), str(config.output_base), execution=execution or None,
+                                  full_refresh=config.full_refresh)
     secs = time.perf_counter() - started
     print(
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
@@ -119,6 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"  {_fmt(summary['events'])} events, {_fmt(summary['customers'])} customers, "
         f"{_fmt(summary['sessions'])} sessions"
     )
+    if summary.get("refresh"):  # the incremental figures (docs/operations.md, "Incremental runs")
+        how = (f"incremental, {_fmt(summary['customers_rebuilt'])} customers rebuilt" if summary["refresh"] == "incremental"
+               else f"full rebuild ({summary['refresh_reason']})")
+        print(f"  files: {summary['files_new']} new, {summary['files_changed']} changed, {summary['files_unchanged']} "
+              f"unchanged, {summary['files_deleted']} deleted; {_fmt(summary['rows_new'])} rows read from "
+              f"{summary['files_read']} file(s); {how}")
     print(f"  warehouse: {summary['warehouse']}")
     print(f"  parquet:   {summary['parquet_dir']}")
     if summary["rows_quarantined"]:
@@ -226,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", choices=("local", "dask"), help="where the shards run ([execution] executor)")
     r.add_argument("--dask-address", metavar="tcp://HOST:8786",
                    help="the Dask scheduler of the dask executor (implies --executor dask)")
+    r.add_argument("--full-refresh", action="store_true",
+                   help="rebuild everything from scratch: ignore the manifest and the staged cache "
+                        "(default: incremental, docs/operations.md)")
     r.set_defaults(func=cmd_run)
     c = sub.add_parser(
         "check", help="validate the config and list the input files", formatter_class=fmt,

@@ -82,6 +82,8 @@ class SourceConfig:
     columns: dict[str, str] = field(default_factory=dict)  # canonical name -> column in the file
     constants: dict[str, Any] = field(default_factory=dict)  # canonical name -> value
     options: SourceOptions = field(default_factory=SourceOptions)
+    # incremental runs: a listed file gone from disk keeps its rows (not part of the staging key)
+    keep_deleted_files: bool = field(default=False, repr=False)
 
     @property
     def is_profile(self) -> bool:
@@ -251,6 +253,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    full_refresh: bool = False  # `journey run --full-refresh` (not a file setting): ignore manifest and cache
 
     @property
     def temp_directory(self) -> Path:
@@ -370,7 +373,7 @@ def _parse_options(raw: dict, where: str) -> SourceOptions:
 def _parse_source(raw: Any, i: int, base: Path) -> SourceConfig:
     where = f"sources[{i}]"
     raw = _table(raw, where)
-    _check_keys(raw, {"name", "channel", "format", "path", "columns", "constants", "options"}, where)
+    _check_keys(raw, {"name", "channel", "format", "path", "columns", "constants", "options", "keep_deleted_files"}, where)
     for key in ("name", "path"):
         if key not in raw:
             raise _fail(f"{where}: missing required key {key!r}")
@@ -393,7 +396,10 @@ def _parse_source(raw: Any, i: int, base: Path) -> SourceConfig:
         if not isinstance(v, str | int | float) or isinstance(v, bool):
             raise _fail(f"{where}.constants.{k} must be a string or a number, got {v!r}")
     options = _parse_options(_table(raw.get("options", {}), f"{where}.options"), f"{where}.options")
-    return SourceConfig(name, channel, fmt, path, columns, constants, options)
+    keep = raw.get("keep_deleted_files", False)
+    if not isinstance(keep, bool):
+        raise _fail(f"{where}.keep_deleted_files must be true or false, got {keep!r}")
+    return SourceConfig(name, channel, fmt, path, columns, constants, options, keep)
 
 
 def _parse_rule(raw: Any, i: int, order: tuple[str, ...]) -> StageRule:

@@ -54,7 +54,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "quarantine": ("rejected input row", "Rows that could not be loaded, with where they came from, their raw text and why (nothing is lost)."),
     "runs": ("run", "The audit log: every run with its status and row counts (appended; failed and killed runs included)."),
     "run_sources": ("source and run", "Per run and source: files and rows read = loaded + quarantined + duplicate (appended)."),
-    "input_files": ("input file", "Every file the latest run read: size, modification time, sha256 and the first run that saw it."),
+    "input_files": ("input file", "The manifest: every input file of the latest run (read or reused): size, modification time, sha256, the first run that saw it; it decides what the next run reads."),
     # config tables
     "cfg_stages": ("stage", "stages.order of the config: each stage's position and whether it is at or past stages.conversion."),
     "cfg_stage_rules": ("stage rule", "The [[stages.rules]] of the config, in file order."),
@@ -359,6 +359,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "sessions": "sessions after the run",
         "config_path": "the config file the run used",
         "error": "why a failed run failed; NULL on success",
+        "files_new": "input files the published manifest did not list (NULL: runs before incremental runs)",
+        "files_changed": "input files whose content (sha256) differs from the manifest's",
+        "files_unchanged": "input files with the manifest's content: their staged rows were reused",
+        "files_deleted": "files the manifest listed that are gone (their rows removed; kept files not counted)",
+        "files_read": "input files actually read and staged this run (new, changed, or not in the staged cache)",
+        "rows_new": "rows read from the files read this run",
+        "refresh": "'incremental' (only affected customers rebuilt) or 'full' (everything rebuilt)",
+        "refresh_reason": "why the run rebuilt everything (NULL for an incremental run)",
+        "customers_rebuilt": "incremental run: customers whose rows were rebuilt (before and after ids); NULL for a full one",
+        "config_fingerprint": "hash of every setting but paths and resources, and of the code; a change means a full rebuild",
     },
     "run_sources": {
         "run_id": "the run",
@@ -378,6 +388,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "modified_at": "the file's modification time, UTC",
         "sha256": "sha256 of the content",
         "first_run_id": "the first run that read this file with this content",
+        "is_deleted": "the file is gone from disk but its rows are kept (its source has keep_deleted_files = true)",
     },
     "cfg_stages": {
         "stage_index": _STAGE_INDEX,

@@ -130,6 +130,14 @@ _REGISTRY: tuple[Table, ...] = (
     _t("stg_profiles", "Loaded profile rows of every `customers` source.", temporary=True, stage="load"),
     _t("stg_quarantine", "Rejected rows of this run's inputs (file, line, raw text, reason).",
        temporary=True, stage="load"),
+    # ---- load, incremental runs only (journey_mining.incremental.build_incremental)
+    _t("int_incremental_delta_events", "Incremental runs: event rows that may differ from the published warehouse.",
+       "intermediate/int_incremental_delta_events", temporary=True, stage="load"),
+    _t("int_incremental_prev_clusters", "Incremental runs: the published identity clusters as memberships.",
+       "intermediate/int_incremental_prev_clusters", temporary=True, stage="load"),
+    _t("int_incremental_affected_identifiers", "Incremental runs: identifiers whose events are rebuilt "
+       "(the delta's, closed over published clusters; int_incremental_affected_init/_step until stable).",
+       "intermediate/int_incremental_affected_init", temporary=True, stage="load"),
     # ---- journeys: rules from the config
     _t("cfg_stages", "stages.order: index, name and whether it is the conversion stage.",
        function=_stage_rules),

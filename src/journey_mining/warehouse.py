@@ -144,7 +144,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         "create table runs (run_id VARCHAR primary key, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
         "status VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
         "rows_duplicate BIGINT, events BIGINT, customers BIGINT, sessions BIGINT, config_path VARCHAR, "
-        "error VARCHAR)"
+        "error VARCHAR, " + RUN_EXTRA_COLUMNS + ")"
     )
     con.execute(
         "create table run_sources (run_id VARCHAR, source VARCHAR, format VARCHAR, files BIGINT, "
@@ -190,17 +190,19 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         {"run_id": run_id},
     )
     con.execute(
-        "create temp table cur_files (source VARCHAR, file VARCHAR, bytes BIGINT, modified_at TIMESTAMPTZ, sha256 VARCHAR)"
+        "create temp table cur_files (source VARCHAR, file VARCHAR, bytes BIGINT, modified_at TIMESTAMPTZ, sha256 VARCHAR, "
+        "is_deleted BOOLEAN)"
     )
     if input_files:
         con.executemany(
-            "insert into cur_files values (?, ?, ?, ?, ?)",
-            [[f["source"], f["file"], f["bytes"], f["modified_at"], f["sha256"]] for f in input_files],
+            "insert into cur_files values (?, ?, ?, ?, ?, ?)",
+            [[f["source"], f["file"], f["bytes"], f["modified_at"], f["sha256"], bool(f.get("is_deleted", False))]
+             for f in input_files],
         )
     con.execute(
         """
         create table input_files as
-        select c.*, coalesce(p.first_run_id, $run_id) as first_run_id
+        select c.* exclude (is_deleted), coalesce(p.first_run_id, $run_id) as first_run_id, c.is_deleted
         from cur_files c
         left join (select source, file, sha256, min(first_run_id) as first_run_id from prev_files group by all) p
           using (source, file, sha256)
@@ -209,6 +211,12 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         {"run_id": run_id},
     )
 
+
+# Added for incremental runs (journey_mining.incremental): NULL on rows of older runs.
+RUN_EXTRA_COLUMNS = (
+    "files_new BIGINT, files_changed BIGINT, files_unchanged BIGINT, files_deleted BIGINT, files_read BIGINT, "
+    "rows_new BIGINT, refresh VARCHAR, refresh_reason VARCHAR, customers_rebuilt BIGINT, config_fingerprint VARCHAR"
+)
 
 INTERRUPTED = "interrupted: the run stopped before it finished (killed?); its outputs may be incomplete"
 
@@ -267,8 +275,10 @@ def record_run(
     finished_at: datetime,
     counts: list[SourceCounts],
     config_path: str | None,
+    extra: dict | None = None,
 ) -> dict:
-    """Append this run's row to ``runs`` and its per-source rows to ``run_sources``."""
+    """Append this run's row to ``runs`` and its per-source rows to ``run_sources``; ``extra``:
+    more columns of the row (the incremental figures, :data:`RUN_EXTRA_COLUMNS`)."""
     for c in counts:
         con.execute(
             "insert into run_sources values ($run_id, $source, $format, $files, $rows_read, $rows_loaded, "
@@ -289,10 +299,10 @@ def record_run(
         **sizes,
         "config_path": config_path,
         "error": None,
+        **(extra or {}),
     }
     con.execute(
-        "insert into runs values ($run_id, $started_at, $finished_at, $status, $rows_read, $rows_loaded, "
-        "$rows_quarantined, $rows_duplicate, $events, $customers, $sessions, $config_path, $error)",
+        f"insert into runs ({', '.join(row)}) values ({', '.join('$' + k for k in row)})",
         row,
     )
     return row

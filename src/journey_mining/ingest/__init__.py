@@ -338,19 +338,26 @@ def ingest_file(
     cache_dir: Path,
     reusable: Callable[[InputFile, Path], bool] = lambda _f, _p: False,
     run_id: str = "run",
+    known: InputFile | None = None,
 ) -> StagedFile:
     """Stage one input file into ``cache_dir/<sha256>-<key>.parquet``, reading it only when
     ``reusable(manifest_row, staged_path)`` says no earlier staging can be reused.
 
     The file is hashed once (streamed); the staged Parquet is written under a temp name and
     renamed, so it is complete or absent. A reader that ran out of memory fails (the rows are
-    not bad: with more memory they load) instead of quarantining the file."""
+    not bad: with more memory they load) instead of quarantining the file.
+
+    ``known``: the manifest's row for this file when its size and mtime still match; then the
+    file is not even hashed if its staged Parquet can be reused (hashed when it must be read)."""
     started = time.perf_counter()
-    row = replace(hash_file(file), source=plan.source.name)
+    row = known if known is not None else replace(hash_file(file), source=plan.source.name)
     staged = cache_dir / staged_name(plan.source, row.sha256)
     if staged.is_file() and reusable(row, staged):
         return StagedFile(row, plan.source.is_profile, staged, _parquet_rows(staged), False,
                           round(time.perf_counter() - started, 3))
+    if known is not None:  # it must be read: hash what is on disk now
+        row = replace(hash_file(file), source=plan.source.name)
+        staged = cache_dir / staged_name(plan.source, row.sha256)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
     con = new_connection()

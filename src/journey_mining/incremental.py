@@ -1,0 +1,333 @@
+"""Nightly increments: the manifest decides what a run reads, and only the customers the
+changed events touch are rebuilt (docs/operations.md, "Incremental runs").
+
+1. **Files.** ``input_files`` of the published warehouse lists every input (source, path,
+   bytes, mtime, sha256). A file whose path, size and mtime match its row is neither read nor
+   hashed: its staged rows are reused. Otherwise it is hashed; same sha256: reused; new
+   content: read. A file the manifest lists that is gone: its rows go, unless its source says
+   ``keep_deleted_files = true`` (then its staged rows stay, and ``input_files`` marks it
+   ``is_deleted``).
+2. **Customers.** The *delta* is every event row that may have appeared, disappeared or moved
+   between files (rows of new/changed files, rows the published warehouse took from changed or
+   removed files, and both copies of any event id among them). Their identifiers, closed over
+   the published warehouse's identity clusters and user links
+   (``int_incremental_affected_step``, repeated until stable), are the *affected identifiers*:
+   every event carrying one is re-stitched, re-sessionized and re-staged by the registry's own
+   ``journeys`` models run on just those events (a customer filter around the models, not a
+   copy of them); every other row of ``events``, ``sessions``, ``customers`` and
+   ``identity_links`` is copied from the published warehouse. Why that is exact: a cluster
+   of the new identity graph that holds an affected identifier lies inside the union of old
+   clusters of affected identifiers (new links come only from delta events), and the
+   closure adds every user linked to an affected cluster and every cluster linked to an
+   affected user, so an affected customer's events are all in the rebuilt set and an
+   unaffected customer's events are untouched. Anonymous ids (md5 of the cluster's smallest
+   identifier) therefore come out as in a full rebuild.
+3. **Marts.** The signal and path marts are recomputed from the merged tables.
+
+A full rebuild is used instead (and the reason recorded in ``runs.refresh_reason``) when
+``journey run --full-refresh`` asks for it, there is no published warehouse, the
+configuration or the code changed since the last successful run (``config_fingerprint``), or
+a profile (``customers``) file changed.
+
+    >>> from journey_mining.config import load_config, sample_config_path
+    >>> len(config_fingerprint(load_config(sample_config_path())))
+    16
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from .config import Config
+from .ingest import InputFile, SourcePlan, StagedFile, _parquet_rows, staged_name
+from .models import build_table, sql_dir
+
+__all__ = [
+    "Previous",
+    "FileDelta",
+    "read_previous",
+    "config_fingerprint",
+    "file_delta",
+    "kept_deleted_files",
+    "full_refresh_reason",
+    "build_incremental",
+]
+
+# The columns a run adds to its `runs` row (warehouse.record_run)
+RUN_COLUMNS = ("files_new", "files_changed", "files_unchanged", "files_deleted", "files_read", "rows_new")
+
+# The tables an incremental run merges (rows of unaffected customers copied from the published
+# warehouse); every other table of the journeys stage is rebuilt whole.
+MERGED_MARTS = ("events", "sessions", "customers", "identity_links")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the published warehouse says about the last successful run."""
+
+    exists: bool = False
+    files: dict[tuple[str, str], InputFile] = field(default_factory=dict)  # (source, file) -> row
+    fingerprint: str | None = None
+    tables: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FileDelta:
+    """How this run's inputs differ from the published manifest (counted per file)."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    kept_deleted: int = 0
+    read: int = 0  # files actually read (parsed) this run
+    rows_new: int = 0  # rows read from the files read this run
+    delta_files: tuple[str, ...] = ()  # current inputs whose rows may differ from the published ones
+    gone_files: tuple[str, ...] = ()  # published inputs whose rows may be gone or changed
+    profiles_changed: bool = False
+
+    def as_run_columns(self) -> dict[str, int]:
+        return {"files_new": self.new, "files_changed": self.changed, "files_unchanged": self.unchanged,
+                "files_deleted": self.deleted, "files_read": self.read, "rows_new": self.rows_new}
+
+
+def read_previous(warehouse: Path) -> Previous:
+    """The published warehouse's manifest rows, its last successful run's fingerprint and its
+    tables (an empty :class:`Previous` when there is none or it cannot be read)."""
+    if not warehouse.exists():
+        return Previous()
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return Previous()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        tables = frozenset(r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall())
+        files: dict[tuple[str, str], InputFile] = {}
+        if "input_files" in tables:
+            for source, file, size, mtime, sha in con.execute(
+                "select source, file, bytes, modified_at, sha256 from input_files"
+            ).fetchall():
+                files[(source, file)] = InputFile(source, file, size, mtime, sha)
+        fingerprint = None
+        if "runs" in tables:
+            cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'runs'").fetchall()}
+            if "config_fingerprint" in cols:
+                hit = con.execute(
+                    "select config_fingerprint from runs where status = 'success' "
+                    "order by finished_at desc nulls last limit 1"
+                ).fetchall()
+                fingerprint = hit[0][0] if hit else None
+        return Previous(True, files, fingerprint, tables)
+    except duckdb.Error:
+        return Previous()
+    finally:
+        con.close()
+
+
+@cache
+def _code_version() -> str:
+    """sha256 over the SQL models and the package's Python code: a new version rebuilds."""
+    h = hashlib.sha256()
+    pkg = Path(__file__).parent
+    for f in sorted([*sql_dir().rglob("*.sql"), *pkg.rglob("*.py")]):
+        h.update(str(f.relative_to(f.parents[1])).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def config_fingerprint(config: Config) -> str:
+    """What, besides the input rows, decides the tables: every setting but paths and
+    resources, and the code version. 16 hex digits; a change means a full rebuild."""
+    relevant = dataclasses.replace(
+        config, path=None, output_base=Path("."), warehouse_path=Path("."), parquet_dir=Path("."),
+        report_path=Path("."), sources=tuple(dataclasses.replace(s, path="") for s in config.sources),
+        execution=type(config.execution)(),
+    )
+    if hasattr(relevant, "full_refresh"):
+        relevant = dataclasses.replace(relevant, full_refresh=False)
+    return hashlib.sha256((repr(relevant) + _code_version()).encode()).hexdigest()[:16]
+
+
+def kept_deleted_files(plans: list[SourcePlan], previous: Previous, cache_dir: Path) -> list[StagedFile]:
+    """Staged rows of published inputs that are gone from disk but whose source keeps
+    deleted files (``keep_deleted_files = true``) and whose staged Parquet is still cached."""
+    present = {(p.source.name, str(f)) for p in plans for f in p.files}
+    by_name = {p.source.name: p.source for p in plans}
+    kept = []
+    for (source, file), row in sorted(previous.files.items()):
+        src = by_name.get(source)
+        if (source, file) in present or src is None or not getattr(src, "keep_deleted_files", False):
+            continue
+        staged = cache_dir / staged_name(src, row.sha256)
+        if staged.is_file():
+            kept.append(StagedFile(row, src.is_profile, staged, _parquet_rows(staged), False, 0.0))
+    return kept
+
+
+def file_delta(
+    staged: list[StagedFile], previous: Previous, kept: list[StagedFile] = (), event_sources: frozenset[str] = frozenset(),
+) -> FileDelta:
+    """Count new / changed / unchanged / deleted inputs and name the files whose rows may
+    differ. ``event_sources``: the names of the config's event sources (a published file of
+    any other source, e.g. a profile source or one no longer configured, that is gone counts
+    as a profile change: a full rebuild)."""
+    prev = {k: v.sha256 for k, v in previous.files.items()}
+    now = {(f.input.source, f.input.file): f for f in staged}
+    kept_keys = {(f.input.source, f.input.file) for f in kept}
+    new = changed = unchanged = 0
+    delta: list[str] = []
+    profiles_changed = False
+    for key, f in now.items():
+        old = prev.get(key)
+        if old is None:
+            new += 1
+        elif old != f.input.sha256:
+            changed += 1
+        else:
+            unchanged += 1
+        if old != f.input.sha256 or f.was_read:
+            delta.append(f.input.file)
+            profiles_changed |= f.is_profile
+    current = {(k[0], k[1], f.input.sha256) for k, f in now.items()} | {
+        (f.input.source, f.input.file, f.input.sha256) for f in kept
+    }
+    gone = [(source, file) for (source, file), sha in prev.items() if (source, file, sha) not in current]
+    profiles_changed |= any(source not in event_sources for source, _ in gone)
+    deleted = sum(1 for k in prev if k not in now and k not in kept_keys)
+    return FileDelta(new, changed, unchanged, deleted, len(kept), sum(f.was_read for f in staged),
+                     sum(f.rows_read for f in staged if f.was_read), tuple(delta),
+                     tuple(file for _, file in gone), profiles_changed)
+
+
+def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *, requested: bool) -> str | None:
+    """Why this run must rebuild everything (None: an incremental build is exact)."""
+    if requested:
+        return "full refresh requested (--full-refresh)"
+    if not previous.exists:
+        return "no published warehouse"
+    missing = [t for t in (*MERGED_MARTS, "input_files", "runs") if t not in previous.tables]
+    if missing:
+        return f"the published warehouse has no {missing[0]} table"
+    if previous.fingerprint is None:
+        return "the published warehouse records no config fingerprint (first run of this version)"
+    if previous.fingerprint != config_fingerprint(config):
+        return "the configuration or the code changed since the last successful run"
+    if delta.profiles_changed:
+        return "a profile (customers) file changed: attributes and links of any customer may change"
+    return None
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def _files_table(con: duckdb.DuckDBPyConnection, name: str, files: tuple[str, ...]) -> None:
+    con.execute(f"create or replace temp table {name} (source_file varchar)")
+    if files:
+        con.executemany(f"insert into {name} values (?)", [[f] for f in files])
+
+
+def affected_identifiers(con: duckdb.DuckDBPyConnection, delta: FileDelta) -> int:
+    """Build ``int_incremental_affected_identifiers`` (typed identifiers whose events are
+    rebuilt) from ``stg_events`` and the published ``prev_events`` / ``prev_identity_links``
+    views; returns the closure's rounds."""
+    _files_table(con, "inc_delta_files", delta.delta_files)
+    _files_table(con, "inc_gone_files", delta.gone_files)
+    build_table(con, "intermediate", "int_incremental_delta_events", temp=True)
+    build_table(con, "intermediate", "int_incremental_prev_clusters", temp=True)
+    build_table(con, "intermediate", "int_incremental_affected_init",
+                target="int_incremental_affected_identifiers", temp=True)
+    rounds = 0
+    size = con.execute("select count(*) from int_incremental_affected_identifiers").fetchone()[0]
+    while True:
+        rounds += 1
+        build_table(con, "intermediate", "int_incremental_affected_step",
+                    target="int_incremental_affected_next", temp=True)
+        con.execute("drop table int_incremental_affected_identifiers")
+        con.execute("alter table int_incremental_affected_next rename to int_incremental_affected_identifiers")
+        grown = con.execute("select count(*) from int_incremental_affected_identifiers").fetchone()[0]
+        if grown == size:
+            return rounds
+        size = grown
+
+
+_FILTER = (  # NULL-safe: an event without a user_id is not "unknown", it is not affected by it
+    "coalesce(user_id in (select id_value from int_incremental_affected_identifiers where id_type = 'user_id') "
+    "or anonymous_id in (select id_value from int_incremental_affected_identifiers where id_type = 'anonymous_id') "
+    "or email in (select id_value from int_incremental_affected_identifiers where id_type = 'email'), false)"
+)
+
+
+def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse: Path, delta: FileDelta) -> dict:
+    """Build the journeys marts from the published warehouse plus the affected customers'
+    events (see the module docstring), then the signal and path marts from them. Reads
+    ``stg_events`` / ``stg_profiles`` (all current rows); returns figures for the ``runs`` row."""
+    import time
+
+    from . import tables
+    from .inference import create_empty_inputs, journey_params
+    from .metrics.paths import build_path_metrics
+    from .metrics.signals import build_signal_metrics
+
+    started = time.perf_counter()
+    create_empty_inputs(con, events=False)
+    con.execute("attach $p as prev_inc (read_only)", {"p": str(warehouse)})
+    try:
+        for t in MERGED_MARTS:
+            con.execute(f'create or replace temp view "prev_{t}" as select * from prev_inc."{t}"')
+        rounds = affected_identifiers(con, delta)
+        # the affected customers' events and profile rows, then the registry's journeys models on them
+        con.execute("alter table stg_events rename to inc_stg_events_all")
+        con.execute("alter table stg_profiles rename to inc_stg_profiles_all")
+        con.execute(f"create temp table stg_events as select * from inc_stg_events_all where {_FILTER}")
+        con.execute(f"create temp table stg_profiles as select * from inc_stg_profiles_all where {_FILTER}")
+        rebuilt_events = con.execute("select count(*) from stg_events").fetchone()[0]
+        tables.build_tables(con, config, "journeys", journey_params(config))
+        for t in MERGED_MARTS:
+            con.execute(f'alter table "{t}" rename to "inc_{t}"')
+        # customers whose rows are replaced: the published ones of the removed events, and the rebuilt ones
+        con.execute(
+            "create temp table inc_affected_customers as "
+            f"select distinct customer_id from prev_events where {_FILTER} "
+            "union select distinct customer_id from inc_events"
+        )
+        con.execute(
+            "create table events as select * from inc_events union all "
+            f"select * from prev_events where not ({_FILTER})"
+        )
+        for t in ("sessions", "customers"):
+            con.execute(
+                f'create table "{t}" as select * from "inc_{t}" union all select * from "prev_{t}" '
+                "where customer_id not in (select customer_id from inc_affected_customers)"
+            )
+        con.execute(
+            "create table identity_links as select * from inc_identity_links union all "
+            "select * from prev_identity_links p where not exists (select 1 from int_incremental_affected_identifiers a "
+            "where a.id_type = p.to_type and a.id_value = p.to_value)"
+        )
+        customers = con.execute("select count(*) from inc_affected_customers").fetchone()[0]
+        for t in MERGED_MARTS:
+            con.execute(f'drop table "inc_{t}"')
+            con.execute(f'drop view "prev_{t}"')
+        for t in ("inc_stg_events_all", "inc_stg_profiles_all", "inc_affected_customers", "inc_delta_files",
+                  "inc_gone_files", "int_incremental_delta_events", "int_incremental_prev_clusters",
+                  "int_incremental_affected_identifiers"):
+            con.execute(f'drop table if exists "{t}"')
+    finally:
+        con.execute("detach prev_inc")
+    merged = time.perf_counter()
+    build_signal_metrics(con, config)
+    build_path_metrics(con, config)
+    return {"customers_rebuilt": customers, "events_rebuilt": rebuilt_events, "closure_rounds": rounds,
+            "journeys_seconds": round(merged - started, 1), "marts_seconds": round(time.perf_counter() - merged, 1)}
+
+
+def modified_at_matches(row: InputFile, size: int, mtime: datetime) -> bool:
+    """The manifest's shortcut: same size and modification time (to the microsecond)."""
+    return row.bytes == size and row.modified_at == mtime
