@@ -72,7 +72,7 @@ def journey_run(config_path: str | None = None, output_base: str | None = None) 
     state = pipeline.execute(pipeline.RUN, config, _call, _call_each, progress=_progress)
     summary = pipeline.RUN.result(state)
     try:  # the run's outputs are published; the artifacts are only a view of them in the UI
-        publish_artifacts(config.warehouse_path, summary["report"], summary["run_id"])
+        publish_artifacts(config.warehouse_path, summary["report"], summary["run_id"], config.metrics)
     except Exception as e:  # noqa: BLE001 - a Prefect API hiccup must not fail a published run
         get_run_logger().warning(f"could not publish the Prefect artifacts: {one_line(e)}")
     return summary

@@ -161,6 +161,12 @@ class MetricsConfig:
     # beside it as pain points (docs/pain-points.md): `campaign`, `utm_source`,
     # `utm_medium`, `utm_campaign` or `properties.<path>`. [] ranks whole touchpoints only.
     segment_by: tuple[str, ...] = SEGMENT_BY_DEFAULT
+    # [metrics] drift_alpha: `journey diff`, the report and the Prefect artifact flag a change
+    # of a conversion between two runs when its two-proportion z-test p-value is below this.
+    drift_alpha: float = 0.01
+    # [metrics] drift_min_n: a conversion is tested only when both runs have at least this
+    # many customers at the previous stage (fewer: shown, never flagged).
+    drift_min_n: int = 30
 
 
 @dataclass(frozen=True)
@@ -490,7 +496,8 @@ def _positive(value: Any, where: str) -> float:
 
 def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     _check_keys(funnel, {"window_days"}, "funnel")
-    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n", "segment_by"}
+    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n", "segment_by",
+            "drift_alpha", "drift_min_n"}
     _check_keys(metrics, keys, "metrics")
     kw: dict[str, Any] = {}
     if "window_days" in funnel:
@@ -498,7 +505,12 @@ def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     for key in ("inactive_after_days", "support_window_hours"):
         if key in metrics:
             kw[key] = _positive(metrics[key], f"metrics.{key}")
-    for key in ("min_touchpoint_volume", "top_n"):
+    if "drift_alpha" in metrics:
+        a = _positive(metrics["drift_alpha"], "metrics.drift_alpha")
+        if a >= 1:
+            raise _fail(f"metrics.drift_alpha must be between 0 and 1, got {metrics['drift_alpha']!r}")
+        kw["drift_alpha"] = a
+    for key in ("min_touchpoint_volume", "top_n", "drift_min_n"):
         if key in metrics:
             v = metrics[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:

@@ -37,6 +37,7 @@ import duckdb
 from . import ingest, outputs
 from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
+from .drift import create_metric_history, record_metric_history
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
 from .table_docs import apply_comments
@@ -200,7 +201,9 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         build_journeys(con, config)
         if progress:
             progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
+        create_metric_history(con)  # carried like runs (declared write="append")
         wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])
+        record_metric_history(con, ctx.run_id, ctx.started_at)  # this run's headline figures (drift)
         for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
             con.execute(f'drop table if exists "{t}"')
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)

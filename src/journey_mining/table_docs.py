@@ -55,6 +55,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "runs": ("run", "The audit log: every run with its status and row counts (appended; failed and killed runs included)."),
     "run_sources": ("source and run", "Per run and source: files and rows read = loaded + quarantined + duplicate (appended)."),
     "input_files": ("input file", "Every file the latest run read: size, modification time, sha256 and the first run that saw it."),
+    "metric_history": ("run and headline figure", "Each successful run's headline figures (funnel, conversion, top pain points, emotion per stage), appended: what `journey diff`, the report and the Prefect artifact compare (docs/metrics.md, Drift)."),
     # config tables
     "cfg_stages": ("stage", "stages.order of the config: each stage's position and whether it is at or past stages.conversion."),
     "cfg_stage_rules": ("stage rule", "The [[stages.rules]] of the config, in file order."),
@@ -69,7 +70,7 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
         "stage_funnel", "stage_funnel_breakdown", "stage_durations", "stage_transitions", "touchpoint_transitions",
         "drop_off", "exit_paths", "journey_variants", "touchpoint_loops", "emotions", "pain_points", "attribution",
     ),
-    "Run history and data quality": ("quarantine", "runs", "run_sources", "input_files"),
+    "Run history and data quality": ("quarantine", "runs", "run_sources", "input_files", "metric_history"),
     "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
 }
 
@@ -370,6 +371,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "rows_quarantined": "rows rejected into quarantine",
         "rows_duplicate": "rows dropped as duplicates",
         "seconds": "seconds spent ingesting the source",
+    },
+    "metric_history": {
+        "run_id": "the run",
+        "recorded_at": "when the run started, UTC",
+        "metric": "stage_customers, stage_conversion (from the previous stage), overall_conversion (conversion stage / first stage), pain_score (top-ranked pain points) or stage_emotion (mean emotion)",
+        "item": "the stage, or for pain_score the touchpoint (' / segment' when a segment)",
+        "item_index": "stage_index, or for pain_score the rank",
+        "value": "the figure: customers, a rate 0..1, a pain score or a mean emotion -1..1",
+        "successes": "for a proportion: its numerator (customers at the stage); NULL otherwise",
+        "trials": "for a conversion: its denominator (customers at the previous / first stage); pain_score: sessions; stage_emotion: signals",
     },
     "input_files": {
         "source": "name of the source",

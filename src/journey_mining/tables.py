@@ -209,6 +209,11 @@ _REGISTRY: tuple[Table, ...] = (
     _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
     _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
        write="append", stage="record"),
+    _t("metric_history", "Each successful run's headline figures (funnel, conversion, top pain points, "
+       "emotion per stage): what `journey diff` and the report compare (journey_mining.drift).",
+       write="append", stage="record"),
+    _t("int_metric_history_run", "This run's headline figures, appended to metric_history.",
+       "intermediate/int_metric_history_run", temporary=True, stage="record"),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in _REGISTRY}
