@@ -241,6 +241,11 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    # [export] pseudonymize: identifiers in the Parquet export replaced by a keyed hash
+    # (sha256(key || value)); the key is read from the environment variable
+    # [export] pseudonymize_key_env (default JOURNEY_PSEUDONYMIZE_KEY). docs/privacy.md.
+    pseudonymize: bool = False
+    pseudonymize_key_env: str = "JOURNEY_PSEUDONYMIZE_KEY"
 
     @property
     def temp_directory(self) -> Path:
@@ -566,7 +571,9 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     wh = _table(data.get("warehouse", {}), "warehouse")
     _check_keys(wh, {"path"}, "warehouse")
     ex = _table(data.get("export", {}), "export")
-    _check_keys(ex, {"parquet_dir", "report"}, "export")
+    _check_keys(ex, {"parquet_dir", "report", "pseudonymize", "pseudonymize_key_env"}, "export")
+    if not isinstance(ex.get("pseudonymize", False), bool):
+        raise _fail(f"export.pseudonymize must be true or false, got {ex['pseudonymize']!r}")
     se = _table(data.get("sessions", {}), "sessions")
     _check_keys(se, {"timeout_minutes"}, "sessions")
     timeout = _number(se.get("timeout_minutes", 30), "sessions.timeout_minutes")
@@ -604,6 +611,8 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
         metrics=_parse_metrics(_table(data.get("funnel", {}), "funnel"), _table(data.get("metrics", {}), "metrics")),
         report=_parse_report(_table(data.get("report", {}), "report")),
         execution=_parse_execution(_table(data.get("execution", {}), "execution"), out),
+        pseudonymize=ex.get("pseudonymize", False),
+        pseudonymize_key_env=_str(ex.get("pseudonymize_key_env", "JOURNEY_PSEUDONYMIZE_KEY"), "export.pseudonymize_key_env"),
     )
 
 

@@ -88,7 +88,7 @@ def record_metric_history(con: duckdb.DuckDBPyConnection, run_id: str, recorded_
     build_table(con, "intermediate", "int_metric_history_run",
                 {"run_id": run_id, "recorded_at": recorded_at, "history_pain_points": HISTORY_PAIN_POINTS},
                 target="int_metric_history_run", temp=True)
-    n = con.execute("select count(*) from int_metric_history_run").fetchone()[0]
+    n = con.execute("select count(*) from int_metric_history_run").fetchall()[0][0]
     con.execute("insert into metric_history by name select * from int_metric_history_run")
     con.execute("drop table int_metric_history_run")
     return int(n)
@@ -98,7 +98,7 @@ def history_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The runs in ``metric_history``, oldest first (empty without the table)."""
     found = con.execute(
         "select count(*) from duckdb_tables() where table_name = 'metric_history' and not temporary"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not found:
         return []
     return [r[0] for r in con.execute(

@@ -38,6 +38,7 @@ from . import ingest, outputs
 from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
 from .drift import create_metric_history, record_metric_history
+from .erasure import mark_suppressed, prepare_suppressions, pseudonymize_key, record_erasures
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
 from .table_docs import apply_comments
@@ -86,6 +87,7 @@ def preflight(config: Config) -> list[SourcePlan]:
     run did not create can be deleted or overwritten, folders writable) and the warehouse
     (not held open for writing by another program)."""
     plans = plan_sources(config)
+    pseudonymize_key(config)  # [export] pseudonymize without its key: one line, before any write
     outputs.check_outputs(config, plans)
     outputs.probe_warehouse(config.warehouse_path)
     return plans
@@ -189,13 +191,16 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
     config = ctx.config
     con, build = wh.open_build(config.warehouse_path, ctx.run_id)
     try:
-        counts = wh.load_staged(con, staged, ctx.plans)
+        key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
+        counts = wh.load_staged(con, staged, ctx.plans,
+                                suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
         if progress:
             for c in counts:
                 progress(
                     f"ingested {c.source} ({c.files} file(s), {c.seconds:.1f} s): "
                     f"{c.rows_read:,} rows read = {c.rows_loaded:,} loaded + "
                     f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
+                    + (f" + {c.rows_suppressed:,} suppressed" if c.rows_suppressed else "")
                 )
         started = time.perf_counter()
         build_journeys(con, config)
@@ -207,6 +212,7 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
             con.execute(f'drop table if exists "{t}"')
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        record_erasures(con, config.warehouse_path, ctx.run_id)
         apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
         run = {**run, "counts": counts}
@@ -226,7 +232,8 @@ def export(ctx: RunContext, progress: Progress | None = None) -> list[str]:
     """Export the sealed build file to Parquet in a temp folder beside ``parquet_dir``."""
     config = ctx.config
     try:
-        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id)
+        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id,
+                                 pseudonymize_key=pseudonymize_key(config))
     except Exception as e:
         _reraise_as_output_error(e, f"the Parquet export beside {config.parquet_dir}")
         raise
@@ -287,7 +294,7 @@ def summarize(ctx: RunContext, run: dict) -> dict:
     """What `journey run` prints: this run's ``runs`` row and where the outputs are."""
     return {
         **{k: run[k] for k in ("run_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate",
-                               "events", "customers", "sessions")},
+                               "rows_suppressed", "events", "customers", "sessions")},
         "warehouse": str(ctx.config.warehouse_path),
         "parquet_dir": str(ctx.config.parquet_dir),
     }
