@@ -210,7 +210,11 @@ def test_prefect_tasks_retry_only_io_steps_and_never_a_journey_error():
     tasks = {s.name: jf.as_task(s) for s in (pipeline.RUN.plan, *pipeline.RUN.steps)}
     assert {n: t.retries for n, t in tasks.items()} == {
         "plan-run": 0, "ingest-file": jf.IO_RETRIES, "build-warehouse": 0, "export-parquet": jf.IO_RETRIES, "publish": 0,
+        "write-report": jf.IO_RETRIES,
     }
+    assert {n for n, t in tasks.items() if t.retries} == {s.name for s in pipeline.RUN.steps if s.does_io}
+    for name in ("ingest-file", "export-parquet", "write-report"):  # backoff: each delay doubles
+        assert tasks[name].retry_delay_seconds == [5, 10] and tasks[name].retry_jitter_factor == 0.2
     assert tasks["ingest-file"].retry_condition_fn is jf._retry_unless_user_error
 
     class State:

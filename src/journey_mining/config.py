@@ -246,6 +246,10 @@ class Config:
     # [export] pseudonymize_key_env (default JOURNEY_PSEUDONYMIZE_KEY). docs/privacy.md.
     pseudonymize: bool = False
     pseudonymize_key_env: str = "JOURNEY_PSEUDONYMIZE_KEY"
+    # [schedule] cron / timezone: when the served nightly deployment runs (flows/deploy.py;
+    # docs/operations.md "Scheduling"); `--cron` overrides.
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "UTC"
 
     @property
     def temp_directory(self) -> Path:
@@ -564,9 +568,11 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     _check_keys(
         data,
         {"warehouse", "export", "sessions", "stages", "sources", "touchpoints", "funnel", "metrics", "report",
-         "execution"},
+         "execution", "schedule"},
         "config",
     )
+    sched = _table(data.get("schedule", {}), "schedule")
+    _check_keys(sched, {"cron", "timezone"}, "schedule")
     out = output_base or base
     wh = _table(data.get("warehouse", {}), "warehouse")
     _check_keys(wh, {"path"}, "warehouse")
@@ -612,6 +618,8 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
         report=_parse_report(_table(data.get("report", {}), "report")),
         execution=_parse_execution(_table(data.get("execution", {}), "execution"), out),
         pseudonymize=ex.get("pseudonymize", False),
+        schedule_cron=_str(sched.get("cron", "0 2 * * *"), "schedule.cron"),
+        schedule_timezone=_str(sched.get("timezone", "UTC"), "schedule.timezone"),
         pseudonymize_key_env=_str(ex.get("pseudonymize_key_env", "JOURNEY_PSEUDONYMIZE_KEY"), "export.pseudonymize_key_env"),
     )
 
