@@ -157,8 +157,9 @@ def test_each_file_is_hashed_once(project, monkeypatch):
 
 
 def test_the_run_is_defined_once_and_both_runners_execute_it():
-    assert [s.name for s in pipeline.RUN.steps] == ["ingest-file", "build-warehouse", "export-parquet", "publish"]
-    assert [s.name for s in pipeline.RUN.steps if s.does_io] == ["ingest-file", "export-parquet"]
+    assert [s.name for s in pipeline.RUN.steps] == ["ingest-file", "build-warehouse", "export-parquet", "publish",
+                                                   "write-report"]
+    assert [s.name for s in pipeline.RUN.steps if s.does_io] == ["ingest-file", "export-parquet", "write-report"]
     assert [s.name for s in pipeline.RUN.steps if s.fan_out] == ["ingest-file"]
     flow_src = (Path(pipeline.__file__).parent / "flows" / "journey_flow.py")
     if not flow_src.exists():  # a checkout: flows/ at the top level

@@ -142,6 +142,11 @@ def test_served_deployment_runs_against_a_real_local_prefect_server(tmp_path):
         pending.unlink()
         again = trigger()
         assert again["state"] == "COMPLETED"
+        # the run's markdown artifact shows the changes since the previous (first) run
+        arts = httpx.post(f"{api}/artifacts/filter", timeout=10, json={
+            "artifacts": {"key": {"any_": ["journey-summary"]}, "flow_run_id": {"any_": [again["id"]]}}}).json()
+        assert len(arts) == 1 and "## Since the previous run" in arts[0]["data"]
+        assert "No earlier run to compare with" not in arts[0]["data"]
     finally:
         for p in reversed(procs):
             _stop(p)
