@@ -3,7 +3,7 @@
 The steps are NOT spelled out here: the flow executes the run definition of
 ``journey_mining.pipeline.RUN`` (the same one ``journey run --no-prefect`` executes), one
 task per step; fan-out steps (one ingest per input file) are submitted concurrently; steps
-that do I/O are retried, never on a :class:`~journey_mining.errors.JourneyError` (a retry
+that do I/O (``Step.does_io``) are retried with exponential backoff (5 s, then 10 s), never on a :class:`~journey_mining.errors.JourneyError` (a retry
 cannot fix a bad source). Recording a failure and the clean-up run as plain calls, so they
 happen however a task ends.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
+from prefect.tasks import exponential_backoff
 
 from journey_mining import pipeline
 from journey_mining.config import load_config, with_execution
@@ -22,7 +23,8 @@ from journey_mining.errors import JourneyError, one_line
 from journey_mining.report.artifacts import publish_artifacts
 
 IO_RETRIES = 2  # attempts after the first, for steps that read or write files
-IO_RETRY_DELAY_SECONDS = 5
+IO_RETRY_DELAY_SECONDS = 5  # before the first retry; doubled before each next one (exponential backoff)
+IO_RETRY_JITTER_FACTOR = 0.2  # each delay varies by up to 20%, so retries of parallel tasks spread out
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's hook
@@ -44,7 +46,8 @@ def _progress(msg: str) -> None:
 
 def as_task(step: pipeline.Step):  # noqa: ANN201 - a Prefect Task
     """The Prefect task of one step of the run definition."""
-    retries = dict(retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAY_SECONDS,
+    retries = dict(retries=IO_RETRIES, retry_delay_seconds=exponential_backoff(IO_RETRY_DELAY_SECONDS),
+                   retry_jitter_factor=IO_RETRY_JITTER_FACTOR,
                    retry_condition_fn=_retry_unless_user_error) if step.does_io else {}
     return task(step.function, name=step.name, cache_policy=NO_CACHE, **retries)
 
@@ -79,7 +82,7 @@ def journey_run(config_path: str | None = None, output_base: str | None = None,
     state = pipeline.execute(pipeline.RUN, config, _call, _call_each, progress=_progress)
     summary = pipeline.RUN.result(state)
     try:  # the run's outputs are published; the artifacts are only a view of them in the UI
-        publish_artifacts(config.warehouse_path, summary["report"], summary["run_id"])
+        publish_artifacts(config.warehouse_path, summary["report"], summary["run_id"], config.metrics)
     except Exception as e:  # noqa: BLE001 - a Prefect API hiccup must not fail a published run
         get_run_logger().warning(f"could not publish the Prefect artifacts: {one_line(e)}")
     return summary

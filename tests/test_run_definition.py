@@ -49,7 +49,7 @@ def hashes(warehouse: Path) -> dict[str, tuple]:
     """Content hash of every table (order-free), without the run-dependent tables/columns."""
     con = duckdb.connect(str(warehouse), read_only=True)
     out = {}
-    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'input_files')").fetchall():
+    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'input_files', 'metric_history')").fetchall():
         cols = [r[0] for r in con.execute(
             "select column_name from duckdb_columns() where table_name = $t and column_name <> 'run_id'", {"t": t}).fetchall()]
         row = "(" + ", ".join(f'"{c}"' for c in cols) + ")::varchar"
@@ -214,6 +214,9 @@ def test_prefect_tasks_retry_only_io_steps_and_never_a_journey_error():
         "plan-run": 0, "ingest-file": jf.IO_RETRIES, "build-warehouse": 0, "export-parquet": jf.IO_RETRIES, "publish": 0,
         "write-report": jf.IO_RETRIES,
     }
+    assert {n for n, t in tasks.items() if t.retries} == {s.name for s in pipeline.RUN.steps if s.does_io}
+    for name in ("ingest-file", "export-parquet", "write-report"):  # backoff: each delay doubles
+        assert tasks[name].retry_delay_seconds == [5, 10] and tasks[name].retry_jitter_factor == 0.2
     assert tasks["ingest-file"].retry_condition_fn is jf._retry_unless_user_error
 
     class State:

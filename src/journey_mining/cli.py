@@ -4,6 +4,7 @@
     journey check [--config PATH]                validate the config and list input files
     journey generate --customers N --seed S --out DIR   write synthetic sample data
     journey funnel | paths | pain-points | sql   read the warehouse (:mod:`.cli_tables`)
+    journey diff | forget                        drift between runs, erasure (:mod:`.cli_ops`)
 
 Exit codes: 0 ok; 2 an error the user can fix, printed as one line (``error: ...``); 1 an
 internal error (``--debug`` shows the traceback); 130 interrupted. Bad rows never fail a
@@ -119,6 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
         f"{_fmt(summary['rows_loaded'])} loaded + {_fmt(summary['rows_quarantined'])} quarantined + "
         f"{_fmt(summary['rows_duplicate'])} duplicate"
+        + (f" + {_fmt(summary['rows_suppressed'])} suppressed" if summary.get("rows_suppressed") else "")
     )
     print(
         f"  {_fmt(summary['events'])} events, {_fmt(summary['customers'])} customers, "
@@ -257,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_arguments(g, default_out="data/generated")  # never the committed sample by default
     g.set_defaults(func=cmd_generate)
     add_query_commands(sub, fmt)
+    from .cli_ops import add_ops_commands
+
+    add_ops_commands(sub, fmt)  # diff, forget
     return p
 
 

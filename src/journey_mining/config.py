@@ -163,6 +163,12 @@ class MetricsConfig:
     # beside it as pain points (docs/pain-points.md): `campaign`, `utm_source`,
     # `utm_medium`, `utm_campaign` or `properties.<path>`. [] ranks whole touchpoints only.
     segment_by: tuple[str, ...] = SEGMENT_BY_DEFAULT
+    # [metrics] drift_alpha: `journey diff`, the report and the Prefect artifact flag a change
+    # of a conversion between two runs when its two-proportion z-test p-value is below this.
+    drift_alpha: float = 0.01
+    # [metrics] drift_min_n: a conversion is tested only when both runs have at least this
+    # many customers at the previous stage (fewer: shown, never flagged).
+    drift_min_n: int = 30
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,15 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     full_refresh: bool = False  # `journey run --full-refresh` (not a file setting): ignore manifest and cache
+    # [export] pseudonymize: identifiers in the Parquet export replaced by a keyed hash
+    # (sha256(key || value)); the key is read from the environment variable
+    # [export] pseudonymize_key_env (default JOURNEY_PSEUDONYMIZE_KEY). docs/privacy.md.
+    pseudonymize: bool = False
+    pseudonymize_key_env: str = "JOURNEY_PSEUDONYMIZE_KEY"
+    # [schedule] cron / timezone: when the served nightly deployment runs (flows/deploy.py;
+    # docs/operations.md "Scheduling"); `--cron` overrides.
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "UTC"
 
     @property
     def temp_directory(self) -> Path:
@@ -512,7 +527,8 @@ def _positive(value: Any, where: str) -> float:
 
 def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     _check_keys(funnel, {"window_days"}, "funnel")
-    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n", "segment_by"}
+    keys = {"inactive_after_days", "support_window_hours", "min_touchpoint_volume", "top_n", "segment_by",
+            "drift_alpha", "drift_min_n"}
     _check_keys(metrics, keys, "metrics")
     kw: dict[str, Any] = {}
     if "window_days" in funnel:
@@ -520,7 +536,12 @@ def _parse_metrics(funnel: dict, metrics: dict) -> MetricsConfig:
     for key in ("inactive_after_days", "support_window_hours"):
         if key in metrics:
             kw[key] = _positive(metrics[key], f"metrics.{key}")
-    for key in ("min_touchpoint_volume", "top_n"):
+    if "drift_alpha" in metrics:
+        a = _positive(metrics["drift_alpha"], "metrics.drift_alpha")
+        if a >= 1:
+            raise _fail(f"metrics.drift_alpha must be between 0 and 1, got {metrics['drift_alpha']!r}")
+        kw["drift_alpha"] = a
+    for key in ("min_touchpoint_volume", "top_n", "drift_min_n"):
         if key in metrics:
             v = metrics[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -594,14 +615,18 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
     _check_keys(
         data,
         {"warehouse", "export", "sessions", "stages", "sources", "touchpoints", "funnel", "metrics", "report",
-         "execution"},
+         "execution", "schedule"},
         "config",
     )
+    sched = _table(data.get("schedule", {}), "schedule")
+    _check_keys(sched, {"cron", "timezone"}, "schedule")
     out = output_base or base
     wh = _table(data.get("warehouse", {}), "warehouse")
     _check_keys(wh, {"path"}, "warehouse")
     ex = _table(data.get("export", {}), "export")
-    _check_keys(ex, {"parquet_dir", "report"}, "export")
+    _check_keys(ex, {"parquet_dir", "report", "pseudonymize", "pseudonymize_key_env"}, "export")
+    if not isinstance(ex.get("pseudonymize", False), bool):
+        raise _fail(f"export.pseudonymize must be true or false, got {ex['pseudonymize']!r}")
     se = _table(data.get("sessions", {}), "sessions")
     _check_keys(se, {"timeout_minutes"}, "sessions")
     timeout = _number(se.get("timeout_minutes", 30), "sessions.timeout_minutes")
@@ -639,6 +664,10 @@ def parse_config(data: dict, base: Path, path: Path | None = None, output_base: 
         metrics=_parse_metrics(_table(data.get("funnel", {}), "funnel"), _table(data.get("metrics", {}), "metrics")),
         report=_parse_report(_table(data.get("report", {}), "report")),
         execution=_parse_execution(_table(data.get("execution", {}), "execution"), out),
+        pseudonymize=ex.get("pseudonymize", False),
+        schedule_cron=_str(sched.get("cron", "0 2 * * *"), "schedule.cron"),
+        schedule_timezone=_str(sched.get("timezone", "UTC"), "schedule.timezone"),
+        pseudonymize_key_env=_str(ex.get("pseudonymize_key_env", "JOURNEY_PSEUDONYMIZE_KEY"), "export.pseudonymize_key_env"),
     )
 
 

@@ -39,7 +39,7 @@ from .outputs import export_replaceable, is_owned_export, write_export_marker
 
 __all__ = [
     "export_parquet", "write_export", "swap_export", "export_tmp_path", "PARTITIONS", "EXPORT_CASTS",
-    "MANIFEST", "read_manifest",
+    "MANIFEST", "read_manifest", "PSEUDONYMIZED_COLUMNS",
 ]
 
 # table -> (extra column expression, partition column)
@@ -51,6 +51,12 @@ PARTITIONS = {
 # warehouse type -> the type it is exported as (types many Parquet readers cannot read)
 EXPORT_CASTS = {"HUGEINT": "BIGINT", "UHUGEINT": "BIGINT"}
 MANIFEST = "_manifest.json"
+# [export] pseudonymize: the text columns replaced by sha256(key || value) in every table
+# that has them (identifiers, the customer id that is a user_id, identity links, and the raw
+# text of quarantined rows). Free text (events.text) and events.properties are exported as
+# they are (docs/privacy.md).
+PSEUDONYMIZED_COLUMNS = ("user_id", "anonymous_id", "email", "customer_id", "from_value", "to_value",
+                         "cluster_key", "raw")
 ORDER = {
     "events": "customer_id, occurred_at, source, event_id",
     "customers": "customer_id",
@@ -80,9 +86,12 @@ def export_parquet(warehouse: Path, parquet_dir: Path, run_id: str | None = None
     return tables
 
 
-def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, list[str]]:
+def write_export(database: Path, parquet_dir: Path, run_id: str,
+                 pseudonymize_key: str | None = None) -> tuple[Path, list[str]]:
     """Write every table of ``database`` into the temp folder beside ``parquet_dir`` (marked
-    as the tool's); returns it and the table names. Nothing is swapped in yet."""
+    as the tool's); returns it and the table names. Nothing is swapped in yet. With
+    ``pseudonymize_key``, the identifier columns (:data:`PSEUDONYMIZED_COLUMNS`) hold
+    ``sha256(key || value)`` (hex) instead of the value ([export] pseudonymize)."""
     parquet_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_tmp_path(parquet_dir, run_id)
     if tmp.exists() and is_owned_export(tmp):  # a retry of this run's export
@@ -91,6 +100,9 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
     con = new_connection(settings={**ingest.RUN_SETTINGS, "preserve_insertion_order": False})
     try:
         con.execute("attach $p as w (read_only)", {"p": str(database)})
+        if pseudonymize_key:  # the key is bound, never SQL text; a macro reads it from a temp table
+            con.execute("create temp table _jm_pseudonymize_key as select $k::varchar as k", {"k": pseudonymize_key})
+            con.execute("create temp macro _jm_pseudonymize(v) as sha256((select k from _jm_pseudonymize_key) || v)")
         tables = [r[0] for r in con.sql(
             "select table_name from duckdb_tables() where database_name = 'w' and not temporary order by 1"
         ).fetchall()]
@@ -109,7 +121,10 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
             if order != "all" and not set(c.strip() for c in order.split(",")) <= cols:
                 order = "all"
             columns = ", ".join(
-                f'cast({_ident(c)} as {EXPORT_CASTS[t]}) as {_ident(c)}' if t in EXPORT_CASTS else _ident(c)
+                f'cast({_ident(c)} as {EXPORT_CASTS[t]}) as {_ident(c)}' if t in EXPORT_CASTS
+                else f"_jm_pseudonymize({_ident(c)}) as {_ident(c)}"
+                if pseudonymize_key and c in PSEUDONYMIZED_COLUMNS and t == "VARCHAR"
+                else _ident(c)
                 for c, t in types.items()
             )
             select = f'select {columns}{", " + extra if extra else ""} from w.{_ident(table)} order by {order}'

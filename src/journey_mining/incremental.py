@@ -206,10 +206,13 @@ def file_delta(
                      tuple(file for _, file in gone), profiles_changed)
 
 
-def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *, requested: bool) -> str | None:
+def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *, requested: bool,
+                        erasure_pending: bool = False) -> str | None:
     """Why this run must rebuild everything (None: an incremental build is exact)."""
     if requested:
         return "full refresh requested (--full-refresh)"
+    if erasure_pending:  # the person's rows may sit in unchanged files: every customer is rebuilt
+        return "an erasure (journey forget) is pending"
     if not previous.exists:
         return "no published warehouse"
     missing = [t for t in (*MERGED_MARTS, "input_files", "runs") if t not in previous.tables]

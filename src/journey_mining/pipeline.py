@@ -37,6 +37,14 @@ import duckdb
 from . import incremental, ingest, outputs
 from . import warehouse as wh
 from .config import TEMP_DIRECTORY_NAME, Config
+from .drift import create_metric_history, record_metric_history
+from .erasure import (
+    has_unrecorded_requests,
+    mark_suppressed,
+    prepare_suppressions,
+    pseudonymize_key,
+    record_erasures,
+)
 from .export import export_tmp_path, swap_export, write_export
 from .ingest import SourceCounts, SourcePlan, StagedFile, ingest_file, plan_sources
 from .table_docs import apply_comments
@@ -87,6 +95,7 @@ def preflight(config: Config) -> list[SourcePlan]:
     run did not create can be deleted or overwritten, folders writable) and the warehouse
     (not held open for writing by another program)."""
     plans = plan_sources(config)
+    pseudonymize_key(config)  # [export] pseudonymize without its key: one line, before any write
     outputs.check_outputs(config, plans)
     outputs.probe_warehouse(config.warehouse_path)
     return plans
@@ -199,16 +208,20 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
     kept = incremental.kept_deleted_files(ctx.plans, ctx.previous, staged_cache_dir(config.warehouse_path))
     delta = incremental.file_delta(staged, ctx.previous, kept,
                                    frozenset(p.source.name for p in ctx.plans if not p.source.is_profile))
-    reason = incremental.full_refresh_reason(config, ctx.previous, delta, requested=config.full_refresh)
+    reason = incremental.full_refresh_reason(config, ctx.previous, delta, requested=config.full_refresh,
+                                             erasure_pending=has_unrecorded_requests(config.warehouse_path))
     con, build = wh.open_build(config.warehouse_path, ctx.run_id)
     try:
-        counts = wh.load_staged(con, [*staged, *kept], ctx.plans)
+        key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
+        counts = wh.load_staged(con, [*staged, *kept], ctx.plans,
+                                suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
         if progress:
             for c in counts:
                 progress(
                     f"ingested {c.source} ({c.files} file(s), {c.seconds:.1f} s): "
                     f"{c.rows_read:,} rows read = {c.rows_loaded:,} loaded + "
                     f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
+                    + (f" + {c.rows_suppressed:,} suppressed" if c.rows_suppressed else "")
                 )
         started = time.perf_counter()
         figures: dict = {}
@@ -221,14 +234,17 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                    f"{figures['journeys_seconds']} s, metrics marts recomputed in {figures['marts_seconds']} s"
                    if reason is None else f"full rebuild: {reason}")
             progress(f"built customers, sessions and stages ({how}; {time.perf_counter() - started:.1f} s)")
+        create_metric_history(con)  # carried like runs (declared write="append")
         wh.carry_history(con, config.warehouse_path, ctx.run_id,
                          [vars(f.input) for f in staged] + [{**vars(f.input), "is_deleted": True} for f in kept])
+        record_metric_history(con, ctx.run_id, ctx.started_at)  # this run's headline figures (drift)
         for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
             con.execute(f'drop table if exists "{t}"')
         extra = {**delta.as_run_columns(), "refresh": "incremental" if reason is None else "full",
                  "refresh_reason": reason, "customers_rebuilt": figures.get("customers_rebuilt"),
                  "config_fingerprint": incremental.config_fingerprint(config)}
         run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path, extra)
+        record_erasures(con, config.warehouse_path, ctx.run_id)
         apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
         run = {**run, "counts": counts}
@@ -248,7 +264,8 @@ def export(ctx: RunContext, progress: Progress | None = None) -> list[str]:
     """Export the sealed build file to Parquet in a temp folder beside ``parquet_dir``."""
     config = ctx.config
     try:
-        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id)
+        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id,
+                                 pseudonymize_key=pseudonymize_key(config))
     except Exception as e:
         _reraise_as_output_error(e, f"the Parquet export beside {config.parquet_dir}")
         raise
@@ -309,7 +326,7 @@ def summarize(ctx: RunContext, run: dict) -> dict:
     """What `journey run` prints: this run's ``runs`` row and where the outputs are."""
     return {
         **{k: run[k] for k in ("run_id", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate",
-                               "events", "customers", "sessions")},
+                               "rows_suppressed", "events", "customers", "sessions")},
         **{k: run[k] for k in (*incremental.RUN_COLUMNS, "refresh", "refresh_reason", "customers_rebuilt")
            if k in run},
         "warehouse": str(ctx.config.warehouse_path),

@@ -218,6 +218,15 @@ _REGISTRY: tuple[Table, ...] = (
     _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
     _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
        write="append", stage="record"),
+    _t("metric_history", "Each successful run's headline figures (funnel, conversion, top pain points, "
+       "emotion per stage): what `journey diff` and the report compare (journey_mining.drift).",
+       write="append", stage="record"),
+    _t("suppressions", "The suppression list: keyed hashes of erased people's identifiers (journey forget); "
+       "staging drops input rows carrying one.", write="history", stage="record"),
+    _t("erasures", "One row per erasure (journey forget): when, the identifier's hash, rows removed per table.",
+       write="append", stage="record"),
+    _t("int_metric_history_run", "This run's headline figures, appended to metric_history.",
+       "intermediate/int_metric_history_run", temporary=True, stage="record"),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in _REGISTRY}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection,
     return new_connection(path), path
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan]) -> list[SourceCounts]:
+def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
+                suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
     """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the staged
     Parquet of every input file, marking duplicates across files (``stg_events_deduplicated``);
     returns each source's balance (rows read = loaded + quarantined + duplicate).
@@ -93,6 +95,8 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
     profiles = [f for f in staged if f.is_profile]
     view("stg_file_events", events)
     mark_duplicates(con, "stg_event_rows")
+    if suppress is not None:  # rows of erased people (journey_mining.erasure)
+        suppress(con, "stg_event_rows")
     con.execute(
         "create or replace table stg_events as select * exclude (status, reason, position_kind, raw) "
         "from stg_event_rows where status = 'loaded' order by source, source_file, source_line"
@@ -104,6 +108,8 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
     union = quarantined.format(t="stg_event_rows")
     if profiles:  # without profile sources the journey models see no profiles
         view("stg_file_profiles", profiles)
+        if suppress is not None:
+            suppress(con, "stg_file_profiles")
         con.execute(
             "create or replace table stg_profiles as select * exclude (status, reason, position_kind, raw) "
             "from stg_file_profiles where status = 'loaded'"
@@ -122,14 +128,16 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
     for plan in plans:
         name = plan.source.name
         mine = [f for f in staged if f.input.source == name]
-        loaded, quarantined_n, duplicate = (status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate"))
+        loaded, quarantined_n, duplicate, suppressed = (
+            status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate", "suppressed"))
         read = sum(f.rows_read for f in mine)
-        if read != loaded + quarantined_n + duplicate:  # staging must account for every row
+        if read != loaded + quarantined_n + duplicate + suppressed:  # staging must account for every row
             raise RuntimeError(
-                f"source {name!r}: {read} rows read but {loaded} loaded + {quarantined_n} quarantined + {duplicate} duplicate"
+                f"source {name!r}: {read} rows read but {loaded} loaded + {quarantined_n} quarantined + {duplicate} "
+                f"duplicate + {suppressed} suppressed"
             )
         counts.append(SourceCounts(name, plan.source.format, len(mine), read, loaded, quarantined_n, duplicate,
-                                   round(sum(f.seconds for f in mine), 3)))
+                                   round(sum(f.seconds for f in mine), 3), rows_suppressed=suppressed))
     for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles"):
         con.execute(f"drop table if exists {t}")
     con.execute("drop table if exists _jm_map_stg_file_events")
@@ -144,12 +152,12 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         "create table runs (run_id VARCHAR primary key, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
         "status VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
         "rows_duplicate BIGINT, events BIGINT, customers BIGINT, sessions BIGINT, config_path VARCHAR, "
-        "error VARCHAR, " + RUN_EXTRA_COLUMNS + ")"
+        "error VARCHAR, rows_suppressed BIGINT, " + RUN_EXTRA_COLUMNS + ")"
     )
     con.execute(
         "create table run_sources (run_id VARCHAR, source VARCHAR, format VARCHAR, files BIGINT, "
         "rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_duplicate BIGINT, "
-        "seconds DOUBLE, primary key (run_id, source))"
+        "seconds DOUBLE, rows_suppressed BIGINT, primary key (run_id, source))"
     )
     con.execute("create temp table prev_quarantine (source VARCHAR, file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, run_id VARCHAR)")
     con.execute("create temp table prev_files (source VARCHAR, file VARCHAR, sha256 VARCHAR, first_run_id VARCHAR)")
@@ -282,10 +290,11 @@ def record_run(
     for c in counts:
         con.execute(
             "insert into run_sources values ($run_id, $source, $format, $files, $rows_read, $rows_loaded, "
-            "$rows_quarantined, $rows_duplicate, $seconds)",
+            "$rows_quarantined, $rows_duplicate, $seconds, $rows_suppressed)",
             {"run_id": run_id, **{k: v for k, v in c.as_dict().items()}},
         )
-    totals = {k: sum(getattr(c, k) for c in counts) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")}
+    totals = {k: sum(getattr(c, k) for c in counts)
+              for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_suppressed")}
     sizes = {}
     for table in ("events", "customers", "sessions"):
         exists = con.execute("select count(*) from duckdb_tables() where table_name = $t and database_name = current_database()", {"t": table}).fetchall()[0][0]

@@ -90,6 +90,7 @@ class SourceCounts:
     rows_quarantined: int
     rows_duplicate: int
     seconds: float
+    rows_suppressed: int = 0  # rows of erased people (journey forget): not loaded
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..config import Config
+from ..drift import changed_rows, changes_since_previous
 from .charts import build_charts
 from .data import collect
 
@@ -106,9 +107,10 @@ def render_report(con: duckdb.DuckDBPyConnection, config: Config | None = None, 
     for m in data["maps"]:
         m["curve"] = _curve(m["columns"])
     charts = build_charts(con, data)
+    since = changes_since_previous(con, run_id, config.metrics if config is not None else None)
     return _environment().get_template("report.html.j2").render(
         h=data["header"], maps=data["maps"], stages=data["stages"], persona=persona,
-        pain_points=data["pain_points"], charts=charts,
+        pain_points=data["pain_points"], charts=charts, since=since, since_rows=changed_rows(since),
     )
 
 
