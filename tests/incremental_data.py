@@ -142,9 +142,19 @@ class Nights:
         return web, mail
 
 
-def table_hashes(warehouse: Path, exclude: tuple[str, ...] = ("runs", "run_sources")) -> dict[str, tuple[int, int]]:
-    """(rows, order-independent content hash) of every table, without the columns that name
-    the run that first saw a row (they differ between two warehouses built by different runs)."""
+def run_logs() -> tuple[str, ...]:
+    """The tables each run appends a row to (runs, run_sources, metric_history, ...): declared
+    ``write="append"`` in the registry; they grow by design, so comparisons leave them out."""
+    from journey_mining.tables import TABLES
+
+    return tuple(t.name for t in TABLES.values() if t.write == "append")
+
+
+def table_hashes(warehouse: Path, exclude: tuple[str, ...] | None = None) -> dict[str, tuple[int, int]]:
+    """(rows, order-independent content hash) of every table but the run logs, without the
+    columns that name the run that first saw a row (they differ between two warehouses built
+    by different runs)."""
+    exclude = run_logs() if exclude is None else exclude
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         names = sorted(r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall())

@@ -363,6 +363,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "sessions": "sessions after the run",
         "config_path": "the config file the run used",
         "error": "why a failed run failed; NULL on success",
+        "rows_suppressed": "rows of erased people dropped at staging (journey forget; NULL for runs before erasure support)",
         "files_new": "input files the published manifest did not list (NULL: runs before incremental runs)",
         "files_changed": "input files whose content (sha256) differs from the manifest's",
         "files_unchanged": "input files with the manifest's content: their staged rows were reused",
@@ -373,7 +374,6 @@ COLUMNS: dict[str, dict[str, str]] = {
         "refresh_reason": "why the run rebuilt everything (NULL for an incremental run)",
         "customers_rebuilt": "incremental run: customers whose rows were rebuilt (before and after ids); NULL for a full one",
         "config_fingerprint": "hash of every setting but paths and resources, and of the code; a change means a full rebuild",
-        "rows_suppressed": "rows of erased people dropped at staging (journey forget; NULL for runs before erasure support)",
     },
     "run_sources": {
         "run_id": "the run",
