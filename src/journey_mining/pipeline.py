@@ -60,6 +60,8 @@ class RunContext:
     scratch: Path
     # the previous published run's manifest: (source, sha256) of every file it staged
     manifest: frozenset[tuple[str, str]] = frozenset()
+    # when each input file's ingest started (run_steps), by "source: file"
+    ingest_started: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def config_path(self) -> str | None:
@@ -164,6 +166,7 @@ def ingest_one_file(ctx: RunContext, item: tuple[SourcePlan, Path], progress: Pr
     """Stage one input file (hashed once). Its staged Parquet from an earlier run is reused
     when that run's manifest (``input_files``) lists the same source and sha256."""
     plan, file = item
+    ctx.ingest_started[f"{plan.source.name}: {file}"] = datetime.now(UTC)
     staged = ingest_file(
         plan, file, staged_cache_dir(ctx.config.warehouse_path),
         reusable=lambda row, _path: (row.source, row.sha256) in ctx.manifest, run_id=ctx.run_id,
@@ -185,10 +188,20 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
     per-source balances under ``"counts"``)."""
     from .inference import build_journeys  # heavy SQL lives there
 
+    from . import models
+
     config = ctx.config
+    timer = models.StepTimer()
+    for f in staged:  # timed where they ran (maybe another process): seconds and rows only
+        key = f"{f.input.source}: {f.input.file}"
+        timer.add("ingest", detail=key + ("" if f.was_read else " (staged rows reused)"),
+                  started_at=ctx.ingest_started.get(key), seconds=f.seconds, rows=f.rows_read)
     con, build = wh.open_build(config.warehouse_path, ctx.run_id)
+    models.TIMER = timer
     try:
-        counts = wh.load_staged(con, staged, ctx.plans)
+        with timer.step("load", detail="stg_events, stg_profiles, stg_quarantine",
+                        rows=lambda: _count(con, "stg_events")):
+            counts = wh.load_staged(con, staged, ctx.plans)
         if progress:
             for c in counts:
                 progress(
@@ -197,17 +210,21 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                     f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
                 )
         started = time.perf_counter()
-        build_journeys(con, config)
+        with timer.step("build", detail="build_journeys: every model below"):
+            build_journeys(con, config)
         if progress:
             progress(f"built customers, sessions and stages ({time.perf_counter() - started:.1f} s)")
-        wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])
-        for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
-            con.execute(f'drop table if exists "{t}"')
-        run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        with timer.step("record", detail="history, runs, comments"):
+            wh.carry_history(con, config.warehouse_path, ctx.run_id, [vars(f.input) for f in staged])
+            for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
+                con.execute(f'drop table if exists "{t}"')
+            run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path)
+        wh.record_steps(con, ctx.run_id, timer.rows)
         apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
         run = {**run, "counts": counts}
     except BaseException as e:
+        models.TIMER = None
         try:
             con.close()
         except Exception:  # noqa: BLE001 - already failing; the original error matters
@@ -216,14 +233,32 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         build.with_name(build.name + ".wal").unlink(missing_ok=True)
         _reraise_as_output_error(e, f"the warehouse build file {build}")
         raise
+    models.TIMER = None
     return run
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f'select count(*) from "{table}"').fetchall()[0][0]
 
 
 def export(ctx: RunContext, progress: Progress | None = None) -> list[str]:
     """Export the sealed build file to Parquet in a temp folder beside ``parquet_dir``."""
+    from .models import StepTimer
+
     config = ctx.config
+    build = wh.build_path(config.warehouse_path, ctx.run_id)
+    timer = StepTimer()
     try:
-        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id)
+        with timer.step("export", detail="Parquet, manifest and graphs") as info:
+            _, tables = write_export(build, config.parquet_dir, ctx.run_id)
+            info["rows"] = len(tables)
+        # the sealed build file gets its export timing before it is published
+        con = ingest.new_connection(build)
+        try:
+            wh.record_steps(con, ctx.run_id, timer.rows)
+            con.execute("checkpoint")
+        finally:
+            con.close()
     except Exception as e:
         _reraise_as_output_error(e, f"the Parquet export beside {config.parquet_dir}")
         raise

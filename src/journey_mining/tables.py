@@ -25,7 +25,7 @@ registry; so will the table documentation (``description``)::
     >>> TABLES["events"].depends_on[:2]
     ('int_events', 'int_event_customers')
     >>> sorted(t.name for t in TABLES.values() if t.write == "append")
-    ['run_sources', 'runs']
+    ['run_sources', 'run_steps', 'runs']
 """
 
 from __future__ import annotations
@@ -209,6 +209,8 @@ _REGISTRY: tuple[Table, ...] = (
     _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
     _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
        write="append", stage="record"),
+    _t("run_steps", "One row per step and SQL model of a run: when it started, seconds, rows, peak RSS.",
+       write="append", stage="record"),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in _REGISTRY}
@@ -300,7 +302,7 @@ def build_tables(
     ``params``), Python producers once each. A temporary table is dropped as soon as every
     table of the stage reading it is built (with ``keep_intermediate`` it is a regular table
     and stays). Returns the names built."""
-    from .models import build_table
+    from .models import build_table, timed
 
     order = build_order(stage)
     temp = not keep_intermediate
@@ -316,7 +318,8 @@ def build_tables(
             build_table(con, layer, name, params, target=t.name, temp=temp and t.temporary)
         elif id(t.function) not in called:  # one producer may write several tables
             called.add(id(t.function))
-            t.function(con, config, temp)
+            with timed("build", t.name, detail="python"):  # run_steps (models.TIMER)
+                t.function(con, config, temp)
         built.append(t.name)
         if keep_intermediate:
             continue

@@ -37,6 +37,7 @@ __all__ = [
     "load_staged",
     "carry_history",
     "record_run",
+    "record_steps",
     "seal",
     "publish",
     "append_failed_run",
@@ -151,6 +152,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         "rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_duplicate BIGINT, "
         "seconds DOUBLE, primary key (run_id, source))"
     )
+    con.execute(RUN_STEPS_DDL)
     con.execute("create temp table prev_quarantine (source VARCHAR, file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, run_id VARCHAR)")
     con.execute("create temp table prev_files (source VARCHAR, file VARCHAR, sha256 VARCHAR, first_run_id VARCHAR)")
     if warehouse.exists():
@@ -207,6 +209,27 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         order by source, file
         """,
         {"run_id": run_id},
+    )
+
+
+RUN_STEPS_DDL = (
+    "create table if not exists run_steps (run_id VARCHAR, step VARCHAR, model VARCHAR, detail VARCHAR, "
+    "started_at TIMESTAMPTZ, seconds DOUBLE, rows BIGINT, peak_rss_mb DOUBLE)"
+)
+
+
+def record_steps(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict]) -> None:
+    """Append this run's step and model timings to ``run_steps`` (one statement; the rows
+    of an earlier attempt of the same step, a retried export, are replaced)."""
+    if not rows:
+        return
+    con.execute(RUN_STEPS_DDL)
+    steps = sorted({r["step"] for r in rows})
+    con.execute("delete from run_steps where run_id = $r and list_contains($s, step)", {"r": run_id, "s": steps})
+    con.executemany(
+        "insert into run_steps values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, r["step"], r["model"], r["detail"], r["started_at"], r["seconds"], r["rows"], r["peak_rss_mb"]]
+         for r in rows],
     )
 
 
