@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import one_line
-from .ingest import SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
+from .ingest import RUN_SETTINGS, SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
 from .tables import carried_tables
 
 __all__ = [
@@ -57,7 +57,10 @@ def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection,
     for stale in warehouse.parent.glob(f".{warehouse.name}.build-*"):
         stale.unlink(missing_ok=True)  # left by a crashed run
     path = build_path(warehouse, run_id)
-    return new_connection(path), path
+    # The build's tables never rely on insertion order (every ordered table says ORDER BY;
+    # int_events numbers rows for joins only): without it DuckDB streams and spills freely.
+    # The checks of benchmarks/table_hashes.py show the tables are the same either way.
+    return new_connection(path, settings={**RUN_SETTINGS, "preserve_insertion_order": False}), path
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan]) -> list[SourceCounts]:
