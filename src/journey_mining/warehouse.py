@@ -84,8 +84,11 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         finally:
             con.unregister("_jm_staged_map")
         paths = list(dict.fromkeys(str(f.staged) for f in files))
+        # `raw` (the row's text as read: a whole Zendesk ticket, ...) is only ever used for
+        # quarantined rows: dropped from the others here, it is never held in memory twice.
         con.execute(
-            f"create or replace temp table {name} as select p.* exclude (filename) replace (m.input_file as source_file) "
+            f"create or replace temp table {name} as select p.* exclude (filename) replace ("
+            f"m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
             f"from read_parquet($f, union_by_name=true, filename=true) p join _jm_map_{name} m on m.staged = p.filename",
             {"f": paths},
         )
