@@ -513,7 +513,7 @@ def _sample_config(out: Path, sources: tuple[str, ...] | None = None, execution:
 def _table_hashes(warehouse: Path) -> dict[str, str]:
     con = duckdb.connect(str(warehouse), read_only=True)
     out = {}
-    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'input_files')").fetchall():
+    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'run_steps', 'input_files')").fetchall():
         cols = [r[0] for r in con.execute(
             "select column_name from duckdb_columns() where table_name = $t and column_name <> 'run_id'", {"t": t}
         ).fetchall()]

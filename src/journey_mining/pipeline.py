@@ -186,9 +186,8 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
     """Build the complete warehouse in a sealed side file (published by :func:`publish`)
     from the staged input files; returns this run's row of the ``runs`` table (with the
     per-source balances under ``"counts"``)."""
-    from .inference import build_journeys  # heavy SQL lives there
-
     from . import models
+    from .inference import build_journeys  # heavy SQL lives there
 
     config = ctx.config
     timer = models.StepTimer()

@@ -27,7 +27,14 @@ from pathlib import Path
 import duckdb
 
 from .errors import one_line
-from .ingest import RUN_SETTINGS, SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
+from .ingest import (
+    RUN_SETTINGS,
+    SourceCounts,
+    SourcePlan,
+    StagedFile,
+    mark_duplicates,
+    new_connection,
+)
 from .tables import carried_tables
 
 __all__ = [
