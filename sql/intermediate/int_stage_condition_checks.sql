@@ -1,4 +1,5 @@
--- The condition groups of stage rules that each event meets. A group is one rule's
+-- Per event and stage rule: how many of the rule's condition groups the event meets
+-- (pairs meeting none are left out). A group is one rule's
 -- channels (exact), its event_type globs, the globs of one `match` column, or one `min` /
 -- `max` bound (inclusive); it is met when any of its values is. `properties.<path>` columns
 -- are read with json_extract_string (bounds: try_cast to double); NULL meets nothing.
@@ -87,13 +88,20 @@ met_values as (
     end
 ),
 
--- one row per event and column, one per (column, value, rule, kind): no duplicates
-final as (
-    select known_values.event_key, met_values.rule_index, met_values.condition_kind, known_values.column_name
+-- one row per event and column, one per (column, value, rule, kind): each row is one
+-- distinct group (kind, column) of the rule that the event meets
+met_groups as (
+    select known_values.event_key, met_values.rule_index
     from known_values
     inner join met_values
         on met_values.column_name = known_values.column_name
         and met_values.text_value = known_values.text_value
+),
+
+final as (
+    select event_key, rule_index, count(*) as groups_met
+    from met_groups
+    group by event_key, rule_index
 )
 
 select * from final
