@@ -59,6 +59,7 @@ def test_a_run_records_every_step_and_model(project: Path) -> None:  # noqa: F81
     (exp,) = [r for r in rows if r["step"] == "export"]
     assert exp["rows"] == len(result.summary and export.read_manifest(result.parquet_dir)["tables"])
     assert all(r["seconds"] >= 0 for r in rows)
+    assert all(r["cpu_seconds"] >= 0 for r in rows if r["step"] != "ingest")
     assert all(r["peak_rss_mb"] > 0 for r in rows if r["step"] != "ingest")
     assert models.TIMER is None  # nothing records outside a build
 

@@ -382,6 +382,8 @@ COLUMNS: dict[str, dict[str, str]] = {
                   "or what a whole step covers",
         "started_at": "when it started, UTC (NULL for an ingest row whose start was not seen by this process)",
         "seconds": "wall-clock seconds",
+        "cpu_seconds": "CPU seconds of the whole process meanwhile (all threads, DuckDB's included): steadier than "
+                       "wall time when other work shares the machine; NULL for ingest rows",
         "rows": "rows it produced: the model's table, the rows read of an ingest row, stg_events for 'load', "
                 "tables exported for 'export'; NULL where not counted",
         "peak_rss_mb": "the process's peak resident memory so far when it ended, in MB (ru_maxrss: a high-water "

@@ -227,7 +227,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
 
 RUN_STEPS_DDL = (
     "create table if not exists run_steps (run_id VARCHAR, step VARCHAR, model VARCHAR, detail VARCHAR, "
-    "started_at TIMESTAMPTZ, seconds DOUBLE, rows BIGINT, peak_rss_mb DOUBLE)"
+    "started_at TIMESTAMPTZ, seconds DOUBLE, cpu_seconds DOUBLE, rows BIGINT, peak_rss_mb DOUBLE)"
 )
 
 
@@ -240,9 +240,9 @@ def record_steps(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict]) 
     steps = sorted({r["step"] for r in rows})
     con.execute("delete from run_steps where run_id = $r and list_contains($s, step)", {"r": run_id, "s": steps})
     con.executemany(
-        "insert into run_steps values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, r["step"], r["model"], r["detail"], r["started_at"], r["seconds"], r["rows"], r["peak_rss_mb"]]
-         for r in rows],
+        "insert into run_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, r["step"], r["model"], r["detail"], r["started_at"], r["seconds"], r["cpu_seconds"], r["rows"],
+          r["peak_rss_mb"]] for r in rows],
     )
 
 
