@@ -123,11 +123,14 @@ def test_every_writing_connection_of_a_run_gets_the_execution_settings(project: 
         return con
 
     others: list[str] = []
+    read_only_build: list[str] = []
     real_connect = duckdb.connect
 
     def connect(database=":memory:", read_only=False, *a, **k):  # noqa: ANN001, ANN202, FBT002
         if not opening and not read_only:
             others.append(str(database))
+        if read_only and ".build-" in str(database):
+            read_only_build.append(str(database))
         return real_connect(database, read_only, *a, **k)
 
     for module in (ingest, wh, export):
@@ -149,3 +152,5 @@ def test_every_writing_connection_of_a_run_gets_the_execution_settings(project: 
     assert seen[-2][0] == ":memory:" and seen[-2][1]["preserve_insertion_order"] is False
     assert ".build-" in seen[-1][0]
     assert others == []  # nothing writing opened without the settings
+    # the export's graphs read the build file on the export's connection, not on one of their own
+    assert read_only_build == []

@@ -125,8 +125,10 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
             else:
                 target.mkdir()
                 con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
+        con.execute("use w")  # the graphs read the build file on this connection (the run's settings)
+        write_graphs(con, tmp / "_graph")  # the transition graphs beside the tables
+        con.execute("use memory")
         con.execute("detach w")
-        write_graphs(database, tmp / "_graph")  # the transition graphs beside the tables
         _write_manifest(tmp, run_id, manifest)
     except BaseException:
         con.close()

@@ -45,6 +45,7 @@ __all__ = [
     "carry_history",
     "record_run",
     "record_steps",
+    "read_only_connection",
     "seal",
     "publish",
     "append_failed_run",
@@ -68,6 +69,16 @@ def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection,
     # int_events numbers rows for joins only): without it DuckDB streams and spills freely.
     # The checks of benchmarks/table_hashes.py show the tables are the same either way.
     return new_connection(path, settings={**RUN_SETTINGS, "preserve_insertion_order": False}), path
+
+
+def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a warehouse file in UTC with the run's ``[execution]``
+    settings (``RUN_SETTINGS``: memory_limit, threads, temp_directory; none outside a run)."""
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    for key, value in RUN_SETTINGS.items():
+        con.execute(f"set {key} = $v", {"v": value})  # names: ingest.CONNECTION_SETTINGS
+    return con
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan]) -> list[SourceCounts]:
