@@ -57,7 +57,10 @@ def test_a_run_records_every_step_and_model(project: Path) -> None:  # noqa: F81
     (load,) = [r for r in rows if r["step"] == "load"]
     assert load["rows"] == 5  # stg_events: loaded rows (one duplicate, one quarantined row out)
     (exp,) = [r for r in rows if r["step"] == "export"]
-    assert exp["rows"] == len(result.summary and export.read_manifest(result.parquet_dir)["tables"])
+    exported = export.read_manifest(result.parquet_dir)["tables"]
+    assert exp["rows"] == len(exported) - 1  # every table but run_steps, exported last
+    # ... so the export's run_steps holds the export's own row too: it equals the warehouse
+    assert exported["run_steps"]["rows"] == len(_steps(result.warehouse))
     assert all(r["seconds"] >= 0 for r in rows)
     assert all(r["cpu_seconds"] >= 0 for r in rows if r["step"] != "ingest")
     assert all(r["peak_rss_mb"] > 0 for r in rows if r["step"] != "ingest")

@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +52,8 @@ PARTITIONS = {
 # warehouse type -> the type it is exported as (types many Parquet readers cannot read)
 EXPORT_CASTS = {"HUGEINT": "BIGINT", "UHUGEINT": "BIGINT"}
 MANIFEST = "_manifest.json"
+# exported after every other table (write_export's before_last: the run's own timings)
+EXPORTED_LAST = ("run_steps",)
 ORDER = {
     "events": "customer_id, occurred_at, source, event_id",
     "customers": "customer_id",
@@ -80,9 +83,15 @@ def export_parquet(warehouse: Path, parquet_dir: Path, run_id: str | None = None
     return tables
 
 
-def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, list[str]]:
+def write_export(
+    database: Path, parquet_dir: Path, run_id: str, before_last: Callable[[int], None] | None = None,
+) -> tuple[Path, list[str]]:
     """Write every table of ``database`` into the temp folder beside ``parquet_dir`` (marked
-    as the tool's); returns it and the table names. Nothing is swapped in yet."""
+    as the tool's); returns it and the table names. Nothing is swapped in yet.
+
+    The tables of :data:`EXPORTED_LAST` (``run_steps``) are exported after the others;
+    ``before_last(tables_done)`` is called just before, with ``database`` detached, so a run
+    can write its export's timing into ``database`` and the export still equals the warehouse."""
     parquet_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_tmp_path(parquet_dir, run_id)
     if tmp.exists() and is_owned_export(tmp):  # a retry of this run's export
@@ -91,13 +100,18 @@ def write_export(database: Path, parquet_dir: Path, run_id: str) -> tuple[Path, 
     con = new_connection(settings={**ingest.RUN_SETTINGS, "preserve_insertion_order": False})
     try:
         con.execute("attach $p as w (read_only)", {"p": str(database)})
-        tables = [r[0] for r in con.sql(
-            "select table_name from duckdb_tables() where database_name = 'w' and not temporary order by 1"
-        ).fetchall()]
+        tables = sorted((r[0] for r in con.sql(
+            "select table_name from duckdb_tables() where database_name = 'w' and not temporary"
+        ).fetchall()), key=lambda t: (t in EXPORTED_LAST, t))
         tmp.mkdir()
         write_export_marker(tmp, run_id)
         manifest: dict[str, dict] = {}
-        for table in tables:
+        for done, table in enumerate(tables):
+            if table in EXPORTED_LAST and before_last is not None:
+                con.execute("detach w")
+                before_last(done)
+                before_last = None
+                con.execute("attach $p as w (read_only)", {"p": str(database)})
             types = dict(con.execute(
                 "select column_name, data_type from duckdb_columns() "
                 "where database_name = 'w' and table_name = $t order by column_index",

@@ -127,10 +127,11 @@ class StepTimer:
                           "peak_rss_mb": peak_rss_mb()})
 
     def add(self, step: str, *, detail: str | None = None, started_at: datetime | None = None,
-            seconds: float | None = None, rows: int | None = None, peak: float | None = None) -> None:
-        """A row for work timed elsewhere (an ingested file)."""
+            seconds: float | None = None, cpu_seconds: float | None = None, rows: int | None = None,
+            peak: float | None = None) -> None:
+        """A row for work timed elsewhere (an ingested file, the export)."""
         self.rows.append({"step": step, "model": None, "detail": detail, "started_at": started_at,
-                          "seconds": seconds, "cpu_seconds": None, "rows": rows, "peak_rss_mb": peak})
+                          "seconds": seconds, "cpu_seconds": cpu_seconds, "rows": rows, "peak_rss_mb": peak})
 
 
 # The timer of the build running in this process (pipeline.build_warehouse sets it);

@@ -242,22 +242,28 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def export(ctx: RunContext, progress: Progress | None = None) -> list[str]:
     """Export the sealed build file to Parquet in a temp folder beside ``parquet_dir``."""
-    from .models import StepTimer
+    from .models import StepTimer, peak_rss_mb
 
     config = ctx.config
     build = wh.build_path(config.warehouse_path, ctx.run_id)
     timer = StepTimer()
-    try:
-        with timer.step("export", detail="Parquet, manifest and graphs") as info:
-            _, tables = write_export(build, config.parquet_dir, ctx.run_id)
-            info["rows"] = len(tables)
-        # the sealed build file gets its export timing before it is published
+    started_at, t0, c0 = datetime.now(UTC), time.perf_counter(), time.process_time()
+
+    def record_export(tables_done: int) -> None:
+        """The sealed build file gets its export timing before it is published, and before
+        ``run_steps`` itself is exported (so the export equals the warehouse)."""
+        timer.add("export", detail="Parquet of every table but run_steps (then run_steps, graphs, manifest)",
+                  started_at=started_at, seconds=round(time.perf_counter() - t0, 4),
+                  cpu_seconds=round(time.process_time() - c0, 4), rows=tables_done, peak=peak_rss_mb())
         con = ingest.new_connection(build)
         try:
             wh.record_steps(con, ctx.run_id, timer.rows)
             con.execute("checkpoint")
         finally:
             con.close()
+
+    try:
+        _, tables = write_export(build, config.parquet_dir, ctx.run_id, before_last=record_export)
     except Exception as e:
         _reraise_as_output_error(e, f"the Parquet export beside {config.parquet_dir}")
         raise
