@@ -1,5 +1,5 @@
--- Per event and stage rule: how many of the rule's condition groups the event meets
--- (pairs meeting none are left out). A group is one rule's
+-- Per event, the stage rules with conditions whose condition groups it meets, all of them
+-- (groups_met = the rule's condition_groups). A group is one rule's
 -- channels (exact), its event_type globs, the globs of one `match` column, or one `min` /
 -- `max` bound (inclusive); it is met when any of its values is. `properties.<path>` columns
 -- are read with json_extract_string (bounds: try_cast to double); NULL meets nothing.
@@ -98,10 +98,22 @@ met_groups as (
         and met_values.text_value = known_values.text_value
 ),
 
-final as (
+groups_met as (
     select event_key, rule_index, count(*) as groups_met
     from met_groups
     group by event_key, rule_index
+),
+
+rules as (
+    select rule_index, condition_groups from cfg_stage_rules
+),
+
+-- only the rules the event meets in full are ever used (int_event_rule_matches)
+final as (
+    select groups_met.event_key, groups_met.rule_index, groups_met.groups_met
+    from groups_met
+    inner join rules using (rule_index)
+    where groups_met.groups_met = rules.condition_groups
 )
 
 select * from final

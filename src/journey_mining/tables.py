@@ -151,7 +151,7 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_event_customers", "The customer of every event."),
     _int("int_event_touchpoints", "The raw and the named touchpoint of every event."),
     _int("int_event_sessions", "Every event's session (gap > sessions.timeout_minutes starts one)."),
-    _int("int_stage_condition_checks", "Per event and stage rule: how many of its condition groups the event meets."),
+    _int("int_stage_condition_checks", "Per event: the stage rules (with conditions) whose condition groups it meets, all of them."),
     _int("int_event_rule_matches", "The stage rules each event matches, in file order."),
     _int("int_stage_levels", "Per customer, the furthest stage before each event."),
     _int("int_event_stages", "The stage of every event (first matching rule, else carried forward)."),
