@@ -119,11 +119,22 @@ def web_files(data: Path) -> list[str]:
     return sorted(str(f) for f in (data / "web").glob("*.parquet"))
 
 
-def run_config(data: Path, work: Path, sources: str = "all") -> tuple[Path, int]:
+def table_hashes_module():  # noqa: ANN201
+    """``benchmarks/table_hashes.py`` (loaded by path: bench.py is a script, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("journey_table_hashes", HERE / "table_hashes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_config(data: Path, work: Path, sources: str = "all", memory_limit: str | None = None) -> tuple[Path, int]:
     """Copy the generated ``journey.toml`` into ``work`` with absolute source paths, so the
     warehouse and exports land in ``work`` and the cached data stays untouched; with
     ``sources="web"`` only the web source is kept (the same input as the baselines). Returns
-    the config path and its ``sessions.timeout_minutes``."""
+    the config path and its ``sessions.timeout_minutes``. ``memory_limit``: ``[execution]
+    memory_limit`` of the run (default: the config's, i.e. the machine-derived default)."""
     text = (data / "journey.toml").read_text(encoding="utf-8")
     blocks: list[list[str]] = [[]]  # the settings, then one block per [[sources]]
     for line in text.splitlines():
@@ -137,6 +148,9 @@ def run_config(data: Path, work: Path, sources: str = "all") -> tuple[Path, int]
     work.mkdir(parents=True, exist_ok=True)
     config = work / "journey.toml"
     config.write_text("\n".join(line for b in [blocks[0], *keep] for line in b) + "\n", encoding="utf-8")
+    if memory_limit:
+        with config.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n[execution]\nmemory_limit = {json.dumps(memory_limit)}\n")
     parsed = tomllib.loads(config.read_text(encoding="utf-8"))
     names = [src["name"] for src in parsed["sources"]]
     if sources == "web" and names != ["web"] or sources == "all" and len(names) != len(blocks) - 1:
@@ -263,9 +277,9 @@ def peak_note(load: tuple[float, float, float]) -> str:
 # =========================================================================== the pipeline
 
 def run_pipeline(data: Path, work: Path, timeout: float | None, sources: str = "all",
-                 rss_cap_mb: float | None = None) -> dict:
+                 rss_cap_mb: float | None = None, memory_limit: str | None = None) -> dict:
     """``journey run --no-prefect`` on the generated data, its output in ``work``."""
-    config, timeout_minutes = run_config(data, work, sources)
+    config, timeout_minutes = run_config(data, work, sources, memory_limit)
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     print("running journey run --no-prefect ...", file=sys.stderr, flush=True)
     m = measure([str(journey_bin()), "run", "--no-prefect", "--config", str(config)], cwd=work, env=env,
@@ -485,7 +499,8 @@ def table(result: dict) -> str:
 def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: bool = True,
           cache: Path | None = None, results_dir: Path | None = HERE / "results",
           peers_venv: Path = HERE / ".peers-venv", keep: bool = False, timeout: float | None = 3600,
-          peer_max_events: int = 20_000_000, rss_cap_mb: float | None = None, sources: str = "all") -> dict:
+          peer_max_events: int = 20_000_000, rss_cap_mb: float | None = None, sources: str = "all",
+          memory_limit: str | None = None) -> dict:
     """One benchmark run; returns (and writes, unless ``results_dir`` is None) the result."""
     customers = customers or SIZES[size]
     cache = cache or cache_root()
@@ -503,9 +518,12 @@ def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: 
             rss_cap_mb = None
     work = Path(tempfile.mkdtemp(prefix="run-", dir=cache))
     try:
-        ours = run_pipeline(data, work, timeout, sources, rss_cap_mb)
+        ours = run_pipeline(data, work, timeout, sources, rss_cap_mb, memory_limit)
         timeout_minutes = ours["timeout_minutes"]
         check = check_transitions(Path(ours["warehouse"]), timeout_minutes) if "error" not in ours else {}
+        if "error" not in ours:  # content of every published table (benchmarks/table_hashes.py)
+            ours["table_hashes"] = {t: [rows, h] for t, (rows, h) in
+                                    table_hashes_module().warehouse_hashes(Path(ours["warehouse"])).items()}
         if not keep:
             ours.pop("warehouse", None)  # removed below
     finally:
@@ -554,6 +572,7 @@ def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: 
     result = {
         "size": size,
         "sources": sources,
+        "memory_limit": memory_limit,
         "started_at": started_at.isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": load_before},
@@ -574,7 +593,8 @@ def bench(size: str = "1m", customers: int | None = None, seed: int = 7, peers: 
         out = results_dir / f"{started_at.date().isoformat()}.json"
         runs = json.loads(out.read_text()) if out.exists() else {}
         key = size if customers == SIZES.get(size) else f"{size}-{customers}"
-        runs[key if sources == "all" else f"{key}-{sources}"] = result
+        key = key if sources == "all" else f"{key}-{sources}"
+        runs[key if not memory_limit else f"{key}-mem{memory_limit}"] = result
         out.write_text(json.dumps(runs, indent=2) + "\n")
         result["written_to"] = str(out)
     return result
@@ -727,6 +747,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rss-cap-mb", type=float, help="kill a system above this RSS (default 80%% of RAM)")
     p.add_argument("--incremental", action="store_true",
                    help="instead: a nightly run adding 1%% new web events vs a --full-refresh rebuild (issue 11)")
+    p.add_argument("--memory-limit", help="[execution] memory_limit of the pipeline's run, e.g. 2GB "
+                                          "(default: the config's machine-derived default)")
     a = p.parse_args(argv)
     if a.incremental:
         result = bench_incremental(a.size, a.customers, a.seed, a.cache, a.results_dir, timeout=a.timeout, keep=a.keep)
@@ -735,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nwritten to {result['written_to']}")
         return 0 if result["tables_equal"] else 1
     result = bench(a.size, a.customers, a.seed, a.peers, a.cache, a.results_dir, a.peers_venv, a.keep,
-                   a.timeout, a.peer_max_events, a.rss_cap_mb, a.sources)
+                   a.timeout, a.peer_max_events, a.rss_cap_mb, a.sources, a.memory_limit)
     gen = result["data"]
     print(f"\n{result['size']} (sources: {result['sources']}): {result['systems']['journey_mining'].get('events', 0):,} events, "
           f"{gen['customers']:,} generated customers, seed {gen['seed']} "

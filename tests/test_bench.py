@@ -8,6 +8,7 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import json
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -61,6 +62,14 @@ def test_tiny_run_end_to_end(bench, tmp_path):
     again = bench.ensure_data("tiny", bench.SIZES["tiny"], 7, tmp_path / "cache")
     assert again["cached"] is True and again["folder"] == result["data"]["folder"]
     assert again["generate_s"] == result["data"]["generate_s"]
+    # the content hash of every published table is in the results (benchmarks/table_hashes.py)
+    hashes = ours["table_hashes"]
+    assert hashes["events"][0] == ours["events"] and hashes["sessions"][0] == ours["sessions"]
+    assert "run_steps" not in hashes and "runs" in hashes
+    assert {r["step"] for r in ours["run_steps"]} >= {"ingest", "load", "build", "export"}
+    # --memory-limit: the run's [execution] memory_limit
+    config, _ = bench.run_config(data, tmp_path / "bounded", "all", "700MB")
+    assert tomllib.loads(config.read_text())["execution"] == {"memory_limit": "700MB"}
 
 
 def _warehouse(path: Path, boundary_gap_minutes: int) -> Path:

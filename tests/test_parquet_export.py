@@ -126,7 +126,7 @@ def test_a_rerun_replaces_the_export_never_adds_to_it(sample_run):
     assert after["run_id"] == second.run_id != first.run_id
     counts = _warehouse_counts(config.warehouse_path)
     assert _parquet_counts(config.parquet_dir, counts) == counts
-    history = {"runs", "run_sources", "metric_history"}  # appended: grow by one run (docs/reliability.md)
+    history = {"runs", "run_sources", "run_steps", "metric_history"}  # appended: grow by one run (docs/reliability.md)
     rows = {t: e["rows"] for t, e in after["tables"].items() if t not in history}
     assert rows == {t: e["rows"] for t, e in before["tables"].items() if t not in history}
     assert after["tables"]["runs"]["rows"] == before["tables"]["runs"]["rows"] + 1

@@ -114,7 +114,7 @@ def test_rerun_changes_no_output_table(project):
     parquet_after = {p.relative_to(cfg.parquet_dir): pd.read_parquet(p) for p in cfg.parquet_dir.rglob("*.parquet")}
     assert set(parquet_before) == set(parquet_after)
     for rel in parquet_before:
-        if rel.parts[0] in ("runs", "run_sources", "input_files", "metric_history"):
+        if rel.parts[0] in ("runs", "run_sources", "run_steps", "input_files", "metric_history"):
             continue
         pd.testing.assert_frame_equal(sort(parquet_before[rel]), sort(parquet_after[rel]), obj=str(rel))
 

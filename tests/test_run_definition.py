@@ -49,7 +49,7 @@ def hashes(warehouse: Path) -> dict[str, tuple]:
     """Content hash of every table (order-free), without the run-dependent tables/columns."""
     con = duckdb.connect(str(warehouse), read_only=True)
     out = {}
-    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'input_files', 'metric_history')").fetchall():
+    for (t,) in con.sql("select table_name from duckdb_tables() where table_name not in ('runs', 'run_sources', 'run_steps', 'input_files', 'metric_history')").fetchall():
         cols = [r[0] for r in con.execute(
             "select column_name from duckdb_columns() where table_name = $t and column_name <> 'run_id'", {"t": t}).fetchall()]
         row = "(" + ", ".join(f'"{c}"' for c in cols) + ")::varchar"

@@ -30,7 +30,7 @@ def test_every_table_has_a_description_and_a_write_disposition():
     for t in tables.TABLES.values():
         assert t.description.strip().endswith("."), t.name
         assert t.write in ("replace", "append", "history"), t.name
-    assert tables.carried_tables("append") == ["runs", "run_sources", "metric_history", "erasures"]
+    assert tables.carried_tables("append") == ["runs", "run_sources", "run_steps", "metric_history", "erasures"]
     assert tables.carried_tables("history") == ["quarantine", "input_files", "suppressions"]
 
 

@@ -1,8 +1,8 @@
 -- The stage rules each event matches (all its condition groups met), in file order, up to
 -- its first rule without `after`: a later rule can never win. Whether an `after` rule
 -- applies depends on the customer's earlier events; int_stage_levels decides that.
-with met_groups as (
-    select event_key, rule_index from int_stage_condition_checks
+with groups_met as (
+    select event_key, rule_index, groups_met from int_stage_condition_checks
 ),
 
 rules as (
@@ -11,12 +11,6 @@ rules as (
 
 events as (
     select event_key from int_events
-),
-
-groups_met as (
-    select event_key, rule_index, count(*) as groups_met
-    from met_groups
-    group by event_key, rule_index
 ),
 
 matched_pairs as (

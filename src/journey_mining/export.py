@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +58,8 @@ MANIFEST = "_manifest.json"
 # they are (docs/privacy.md).
 PSEUDONYMIZED_COLUMNS = ("user_id", "anonymous_id", "email", "customer_id", "from_value", "to_value",
                          "cluster_key", "raw")
+# exported after every other table (write_export's before_last: the run's own timings)
+EXPORTED_LAST = ("run_steps",)
 ORDER = {
     "events": "customer_id, occurred_at, source, event_id",
     "customers": "customer_id",
@@ -86,12 +89,18 @@ def export_parquet(warehouse: Path, parquet_dir: Path, run_id: str | None = None
     return tables
 
 
-def write_export(database: Path, parquet_dir: Path, run_id: str,
-                 pseudonymize_key: str | None = None) -> tuple[Path, list[str]]:
+def write_export(
+    database: Path, parquet_dir: Path, run_id: str, before_last: Callable[[int], None] | None = None,
+    pseudonymize_key: str | None = None,
+) -> tuple[Path, list[str]]:
     """Write every table of ``database`` into the temp folder beside ``parquet_dir`` (marked
     as the tool's); returns it and the table names. Nothing is swapped in yet. With
     ``pseudonymize_key``, the identifier columns (:data:`PSEUDONYMIZED_COLUMNS`) hold
-    ``sha256(key || value)`` (hex) instead of the value ([export] pseudonymize)."""
+    ``sha256(key || value)`` (hex) instead of the value ([export] pseudonymize).
+
+    The tables of :data:`EXPORTED_LAST` (``run_steps``) are exported after the others;
+    ``before_last(tables_done)`` is called just before, with ``database`` detached, so a run
+    can write its export's timing into ``database`` and the export still equals the warehouse."""
     parquet_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = export_tmp_path(parquet_dir, run_id)
     if tmp.exists() and is_owned_export(tmp):  # a retry of this run's export
@@ -103,13 +112,18 @@ def write_export(database: Path, parquet_dir: Path, run_id: str,
         if pseudonymize_key:  # the key is bound, never SQL text; a macro reads it from a temp table
             con.execute("create temp table _jm_pseudonymize_key as select $k::varchar as k", {"k": pseudonymize_key})
             con.execute("create temp macro _jm_pseudonymize(v) as sha256((select k from _jm_pseudonymize_key) || v)")
-        tables = [r[0] for r in con.sql(
-            "select table_name from duckdb_tables() where database_name = 'w' and not temporary order by 1"
-        ).fetchall()]
+        tables = sorted((r[0] for r in con.sql(
+            "select table_name from duckdb_tables() where database_name = 'w' and not temporary"
+        ).fetchall()), key=lambda t: (t in EXPORTED_LAST, t))
         tmp.mkdir()
         write_export_marker(tmp, run_id)
         manifest: dict[str, dict] = {}
-        for table in tables:
+        for done, table in enumerate(tables):
+            if table in EXPORTED_LAST and before_last is not None:
+                con.execute("detach w")
+                before_last(done)
+                before_last = None
+                con.execute("attach $p as w (read_only)", {"p": str(database)})
             types = dict(con.execute(
                 "select column_name, data_type from duckdb_columns() "
                 "where database_name = 'w' and table_name = $t order by column_index",
@@ -140,8 +154,10 @@ def write_export(database: Path, parquet_dir: Path, run_id: str,
             else:
                 target.mkdir()
                 con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
+        con.execute("use w")  # the graphs read the build file on this connection (the run's settings)
+        write_graphs(con, tmp / "_graph")  # the transition graphs beside the tables
+        con.execute("use memory")
         con.execute("detach w")
-        write_graphs(database, tmp / "_graph")  # the transition graphs beside the tables
         _write_manifest(tmp, run_id, manifest)
     except BaseException:
         con.close()

@@ -70,6 +70,8 @@ class RunContext:
     manifest: frozenset[tuple[str, str]] = frozenset()
     # the published warehouse's manifest rows and last fingerprint (empty on --full-refresh)
     previous: incremental.Previous = field(default_factory=incremental.Previous)
+    # when each input file's ingest started (run_steps), by "source: file"
+    ingest_started: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def config_path(self) -> str | None:
@@ -183,6 +185,7 @@ def ingest_one_file(ctx: RunContext, item: tuple[SourcePlan, Path], progress: Pr
         st = file.stat()
         if not incremental.modified_at_matches(known, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)):
             known = None
+    ctx.ingest_started[f"{plan.source.name}: {file}"] = datetime.now(UTC)
     staged = ingest_file(
         plan, file, staged_cache_dir(ctx.config.warehouse_path),
         reusable=lambda row, _path: (row.source, row.sha256) in ctx.manifest, run_id=ctx.run_id, known=known,
@@ -202,6 +205,7 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
     """Build the complete warehouse in a sealed side file (published by :func:`publish`)
     from the staged input files; returns this run's row of the ``runs`` table (with the
     per-source balances under ``"counts"``)."""
+    from . import models
     from .inference import build_journeys  # heavy SQL lives there
 
     config = ctx.config
@@ -210,11 +214,19 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                                    frozenset(p.source.name for p in ctx.plans if not p.source.is_profile))
     reason = incremental.full_refresh_reason(config, ctx.previous, delta, requested=config.full_refresh,
                                              erasure_pending=has_unrecorded_requests(config.warehouse_path))
+    timer = models.StepTimer()
+    for f in staged:  # timed where they ran (maybe another process): seconds and rows only
+        key = f"{f.input.source}: {f.input.file}"
+        timer.add("ingest", detail=key + ("" if f.was_read else " (staged rows reused)"),
+                  started_at=ctx.ingest_started.get(key), seconds=f.seconds, rows=f.rows_read)
     con, build = wh.open_build(config.warehouse_path, ctx.run_id)
+    models.TIMER = timer
     try:
         key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
-        counts = wh.load_staged(con, [*staged, *kept], ctx.plans,
-                                suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
+        with timer.step("load", detail="stg_events, stg_profiles, stg_quarantine",
+                        rows=lambda: _count(con, "stg_events")):
+            counts = wh.load_staged(con, [*staged, *kept], ctx.plans,
+                                    suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
         if progress:
             for c in counts:
                 progress(
@@ -225,30 +237,34 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                 )
         started = time.perf_counter()
         figures: dict = {}
-        if reason is None:
-            figures = incremental.build_incremental(con, config, config.warehouse_path, delta)
-        else:
-            build_journeys(con, config, shard_dir=ctx.scratch / "shards")  # used with [execution] shards
+        with timer.step("build", detail="incremental build" if reason is None else "build_journeys: every model below"):
+            if reason is None:
+                figures = incremental.build_incremental(con, config, config.warehouse_path, delta)
+            else:
+                build_journeys(con, config, shard_dir=ctx.scratch / "shards")  # used with [execution] shards
         if progress:
             how = (f"incremental: {figures['customers_rebuilt']:,} customers rebuilt in "
                    f"{figures['journeys_seconds']} s, metrics marts recomputed in {figures['marts_seconds']} s"
                    if reason is None else f"full rebuild: {reason}")
             progress(f"built customers, sessions and stages ({how}; {time.perf_counter() - started:.1f} s)")
-        create_metric_history(con)  # carried like runs (declared write="append")
-        wh.carry_history(con, config.warehouse_path, ctx.run_id,
-                         [vars(f.input) for f in staged] + [{**vars(f.input), "is_deleted": True} for f in kept])
-        record_metric_history(con, ctx.run_id, ctx.started_at)  # this run's headline figures (drift)
-        for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
-            con.execute(f'drop table if exists "{t}"')
-        extra = {**delta.as_run_columns(), "refresh": "incremental" if reason is None else "full",
-                 "refresh_reason": reason, "customers_rebuilt": figures.get("customers_rebuilt"),
-                 "config_fingerprint": incremental.config_fingerprint(config)}
-        run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path, extra)
-        record_erasures(con, config.warehouse_path, ctx.run_id)
+        with timer.step("record", detail="history, runs, comments"):
+            create_metric_history(con)  # carried like runs (declared write="append")
+            wh.carry_history(con, config.warehouse_path, ctx.run_id,
+                             [vars(f.input) for f in staged] + [{**vars(f.input), "is_deleted": True} for f in kept])
+            record_metric_history(con, ctx.run_id, ctx.started_at)  # this run's headline figures (drift)
+            for t in temporary_tables("load"):  # stg_events, stg_profiles, stg_quarantine
+                con.execute(f'drop table if exists "{t}"')
+            extra = {**delta.as_run_columns(), "refresh": "incremental" if reason is None else "full",
+                     "refresh_reason": reason, "customers_rebuilt": figures.get("customers_rebuilt"),
+                     "config_fingerprint": incremental.config_fingerprint(config)}
+            run = wh.record_run(con, ctx.run_id, ctx.started_at, datetime.now(UTC), counts, ctx.config_path, extra)
+            record_erasures(con, config.warehouse_path, ctx.run_id)
+        wh.record_steps(con, ctx.run_id, timer.rows)
         apply_comments(con)  # every table and column's meaning as a DuckDB comment (table_docs.py)
         wh.seal(con, build)
         run = {**run, "counts": counts}
     except BaseException as e:
+        models.TIMER = None
         try:
             con.close()
         except Exception:  # noqa: BLE001 - already failing; the original error matters
@@ -257,14 +273,38 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         build.with_name(build.name + ".wal").unlink(missing_ok=True)
         _reraise_as_output_error(e, f"the warehouse build file {build}")
         raise
+    models.TIMER = None
     return run
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f'select count(*) from "{table}"').fetchall()[0][0]
 
 
 def export(ctx: RunContext, progress: Progress | None = None) -> list[str]:
     """Export the sealed build file to Parquet in a temp folder beside ``parquet_dir``."""
+    from .models import StepTimer, peak_rss_mb
+
     config = ctx.config
+    build = wh.build_path(config.warehouse_path, ctx.run_id)
+    timer = StepTimer()
+    started_at, t0, c0 = datetime.now(UTC), time.perf_counter(), time.process_time()
+
+    def record_export(tables_done: int) -> None:
+        """The sealed build file gets its export timing before it is published, and before
+        ``run_steps`` itself is exported (so the export equals the warehouse)."""
+        timer.add("export", detail="Parquet of every table but run_steps (then run_steps, graphs, manifest)",
+                  started_at=started_at, seconds=round(time.perf_counter() - t0, 4),
+                  cpu_seconds=round(time.process_time() - c0, 4), rows=tables_done, peak=peak_rss_mb())
+        con = ingest.new_connection(build)
+        try:
+            wh.record_steps(con, ctx.run_id, timer.rows)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
     try:
-        _, tables = write_export(wh.build_path(config.warehouse_path, ctx.run_id), config.parquet_dir, ctx.run_id,
+        _, tables = write_export(build, config.parquet_dir, ctx.run_id, before_last=record_export,
                                  pseudonymize_key=pseudonymize_key(config))
     except Exception as e:
         _reraise_as_output_error(e, f"the Parquet export beside {config.parquet_dir}")

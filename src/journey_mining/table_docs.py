@@ -54,6 +54,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "quarantine": ("rejected input row", "Rows that could not be loaded, with where they came from, their raw text and why (nothing is lost)."),
     "runs": ("run", "The audit log: every run with its status and row counts (appended; failed and killed runs included)."),
     "run_sources": ("source and run", "Per run and source: files and rows read = loaded + quarantined + duplicate + suppressed (appended)."),
+    "run_steps": ("step or model of a run", "Per run: each ingested file, the load, every SQL model and Python producer of the build, the history and the Parquet export, timed (appended; docs/benchmarks.md)."),
     "input_files": ("input file", "The manifest: every input file of the latest run (read or reused): size, modification time, sha256, the first run that saw it; it decides what the next run reads."),
     "suppressions": ("suppressed identifier", "The suppression list of `journey forget`: keyed hashes (sha256(key || identifier)) of every identifier of erased people; staging drops input rows carrying one (docs/privacy.md)."),
     "erasures": ("erasure", "The audit of erasures (`journey forget`): when, the hash of the identifier given, how many identifiers were suppressed and the rows removed per table; never the identifier (docs/privacy.md)."),
@@ -72,8 +73,8 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
         "stage_funnel", "stage_funnel_breakdown", "stage_durations", "stage_transitions", "touchpoint_transitions",
         "drop_off", "exit_paths", "journey_variants", "touchpoint_loops", "emotions", "pain_points", "attribution",
     ),
-    "Run history and data quality": ("quarantine", "runs", "run_sources", "input_files", "metric_history",
-                                     "suppressions", "erasures"),
+    "Run history and data quality": ("quarantine", "runs", "run_sources", "run_steps", "input_files",
+                                     "metric_history", "suppressions", "erasures"),
     "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
 }
 
@@ -409,6 +410,23 @@ COLUMNS: dict[str, dict[str, str]] = {
         "value": "the figure: customers, a rate 0..1, a pain score or a mean emotion -1..1",
         "successes": "for a proportion: its numerator (customers at the stage); NULL otherwise",
         "trials": "for a conversion: its denominator (customers at the previous / first stage); pain_score: sessions; stage_emotion: signals",
+    },
+    "run_steps": {
+        "run_id": "the run",
+        "step": "'ingest' (one row per input file), 'load' (staged files into stg_events), 'build' "
+                "(build_journeys: one row for the whole build, one per model), 'record' (history and runs), "
+                "'export' (Parquet export); the report is written after publishing and is not in this table",
+        "model": "the table a build model or Python producer wrote (int_*, marts, cfg_*); NULL for a whole step",
+        "detail": "the SQL model (layer/name), 'python' for a Python producer, the input file of an ingest row, "
+                  "or what a whole step covers",
+        "started_at": "when it started, UTC (NULL for an ingest row whose start was not seen by this process)",
+        "seconds": "wall-clock seconds",
+        "cpu_seconds": "CPU seconds of the whole process meanwhile (all threads, DuckDB's included): steadier than "
+                       "wall time when other work shares the machine; NULL for ingest rows",
+        "rows": "rows it produced: the model's table, the rows read of an ingest row, stg_events for 'load', "
+                "tables exported for 'export'; NULL where not counted",
+        "peak_rss_mb": "the process's peak resident memory so far when it ended, in MB (ru_maxrss: a high-water "
+                       "mark, not the memory of this step alone); NULL for ingest rows",
     },
     "input_files": {
         "source": "name of the source",

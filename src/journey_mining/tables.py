@@ -25,7 +25,7 @@ registry; so will the table documentation (``description``)::
     >>> TABLES["events"].depends_on[:2]
     ('int_events', 'int_event_customers')
     >>> sorted(t.name for t in TABLES.values() if t.write == "append")
-    ['run_sources', 'runs']
+    ['run_sources', 'run_steps', 'runs']
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_event_customers", "The customer of every event."),
     _int("int_event_touchpoints", "The raw and the named touchpoint of every event."),
     _int("int_event_sessions", "Every event's session (gap > sessions.timeout_minutes starts one)."),
-    _int("int_stage_condition_checks", "The stage-rule condition groups each event meets."),
+    _int("int_stage_condition_checks", "Per event: the stage rules (with conditions) whose condition groups it meets, all of them."),
     _int("int_event_rule_matches", "The stage rules each event matches, in file order."),
     _int("int_stage_levels", "Per customer, the furthest stage before each event."),
     _int("int_event_stages", "The stage of every event (first matching rule, else carried forward)."),
@@ -217,6 +217,8 @@ _REGISTRY: tuple[Table, ...] = (
        write="history", stage="record"),
     _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
     _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
+       write="append", stage="record"),
+    _t("run_steps", "One row per step and SQL model of a run: when it started, seconds, rows, peak RSS.",
        write="append", stage="record"),
     _t("metric_history", "Each successful run's headline figures (funnel, conversion, top pain points, "
        "emotion per stage): what `journey diff` and the report compare (journey_mining.drift).",
@@ -328,7 +330,7 @@ def build_tables(
     ``params``), Python producers once each. A temporary table is dropped as soon as every
     table of the stage reading it is built (with ``keep_intermediate`` it is a regular table
     and stays). Returns the names built."""
-    from .models import build_table
+    from .models import build_table, timed
 
     order = build_order(stage)
     temp = not keep_intermediate
@@ -344,7 +346,8 @@ def build_tables(
             build_table(con, layer, name, params, target=t.name, temp=temp and t.temporary)
         elif id(t.function) not in called:  # one producer may write several tables
             called.add(id(t.function))
-            t.function(con, config, temp)
+            with timed("build", t.name, detail="python"):  # run_steps (models.TIMER)
+                t.function(con, config, temp)
         built.append(t.name)
         if keep_intermediate:
             continue

@@ -28,7 +28,14 @@ from pathlib import Path
 import duckdb
 
 from .errors import one_line
-from .ingest import SourceCounts, SourcePlan, StagedFile, mark_duplicates, new_connection
+from .ingest import (
+    RUN_SETTINGS,
+    SourceCounts,
+    SourcePlan,
+    StagedFile,
+    mark_duplicates,
+    new_connection,
+)
 from .tables import carried_tables
 
 __all__ = [
@@ -38,6 +45,8 @@ __all__ = [
     "load_staged",
     "carry_history",
     "record_run",
+    "record_steps",
+    "read_only_connection",
     "seal",
     "publish",
     "append_failed_run",
@@ -57,7 +66,20 @@ def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection,
     for stale in warehouse.parent.glob(f".{warehouse.name}.build-*"):
         stale.unlink(missing_ok=True)  # left by a crashed run
     path = build_path(warehouse, run_id)
-    return new_connection(path), path
+    # The build's tables never rely on insertion order (every ordered table says ORDER BY;
+    # int_events numbers rows for joins only): without it DuckDB streams and spills freely.
+    # The checks of benchmarks/table_hashes.py show the tables are the same either way.
+    return new_connection(path, settings={**RUN_SETTINGS, "preserve_insertion_order": False}), path
+
+
+def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a warehouse file in UTC with the run's ``[execution]``
+    settings (``RUN_SETTINGS``: memory_limit, threads, temp_directory; none outside a run)."""
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    for key, value in RUN_SETTINGS.items():
+        con.execute(f"set {key} = $v", {"v": value})  # names: ingest.CONNECTION_SETTINGS
+    return con
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
@@ -82,8 +104,11 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         finally:
             con.unregister("_jm_staged_map")
         paths = list(dict.fromkeys(str(f.staged) for f in files))
+        # `raw` (the row's text as read: a whole Zendesk ticket, ...) is only ever used for
+        # quarantined rows: dropped from the others here, it is never held in memory twice.
         con.execute(
-            f"create or replace temp table {name} as select p.* exclude (filename) replace (m.input_file as source_file) "
+            f"create or replace temp table {name} as select p.* exclude (filename) replace ("
+            f"m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
             f"from read_parquet($f, union_by_name=true, filename=true) p join _jm_map_{name} m on m.staged = p.filename",
             {"f": paths},
         )
@@ -159,6 +184,7 @@ def carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, 
         "rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_duplicate BIGINT, "
         "seconds DOUBLE, rows_suppressed BIGINT, primary key (run_id, source))"
     )
+    con.execute(RUN_STEPS_DDL)
     con.execute("create temp table prev_quarantine (source VARCHAR, file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, run_id VARCHAR)")
     con.execute("create temp table prev_files (source VARCHAR, file VARCHAR, sha256 VARCHAR, first_run_id VARCHAR)")
     if warehouse.exists():
@@ -225,6 +251,27 @@ RUN_EXTRA_COLUMNS = (
     "files_new BIGINT, files_changed BIGINT, files_unchanged BIGINT, files_deleted BIGINT, files_read BIGINT, "
     "rows_new BIGINT, refresh VARCHAR, refresh_reason VARCHAR, customers_rebuilt BIGINT, config_fingerprint VARCHAR"
 )
+
+RUN_STEPS_DDL = (
+    "create table if not exists run_steps (run_id VARCHAR, step VARCHAR, model VARCHAR, detail VARCHAR, "
+    "started_at TIMESTAMPTZ, seconds DOUBLE, cpu_seconds DOUBLE, rows BIGINT, peak_rss_mb DOUBLE)"
+)
+
+
+def record_steps(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict]) -> None:
+    """Append this run's step and model timings to ``run_steps`` (one statement; the rows
+    of an earlier attempt of the same step, a retried export, are replaced)."""
+    if not rows:
+        return
+    con.execute(RUN_STEPS_DDL)
+    steps = sorted({r["step"] for r in rows})
+    con.execute("delete from run_steps where run_id = $r and list_contains($s, step)", {"r": run_id, "s": steps})
+    con.executemany(
+        "insert into run_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, r["step"], r["model"], r["detail"], r["started_at"], r["seconds"], r["cpu_seconds"], r["rows"],
+          r["peak_rss_mb"]] for r in rows],
+    )
+
 
 INTERRUPTED = "interrupted: the run stopped before it finished (killed?); its outputs may be incomplete"
 

@@ -136,9 +136,10 @@ def write_report(warehouse_path: str | Path, config: Config, run_id: str | None 
     After a run: ``write_report(config.warehouse_path, config)``.
     """
     target = Path(config.report_path)
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    from ..warehouse import read_only_connection
+
+    con = read_only_connection(Path(warehouse_path))  # UTC, and the run's [execution] settings
     try:
-        con.execute("set TimeZone = 'UTC'")
         page = render_report(con, config, run_id)
     finally:
         con.close()
