@@ -22,8 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/journey run
 
+# On every core (pytest-xdist); a file's tests share a worker (module fixtures built once).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The report's browser test (tests/test_report.py) needs Debian's chromium: installed with
 # apt-get when missing and we are root; otherwise that test skips and says why.

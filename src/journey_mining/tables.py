@@ -25,7 +25,7 @@ registry; so will the table documentation (``description``)::
     >>> TABLES["events"].depends_on[:2]
     ('int_events', 'int_event_customers')
     >>> sorted(t.name for t in TABLES.values() if t.write == "append")
-    ['run_sources', 'run_steps', 'runs']
+    ['erasures', 'metric_history', 'run_sources', 'run_steps', 'runs']
 """
 
 from __future__ import annotations
