@@ -18,7 +18,8 @@ temporary, and how it behaves on a re-run (like dlt's ``write_disposition``).
 
 Adding a table is one entry here (plus its SQL file or function). The build order, the
 clean-up of temporaries and the tables carried from the previous warehouse come from this
-registry; so will the table documentation (``description``)::
+registry. A published table's ``description`` is its analyst documentation
+(:mod:`journey_mining.table_docs`, written once there); temporaries describe themselves here::
 
     >>> [t.name for t in build_order()][:3]
     ['cfg_stages', 'cfg_stage_rules', 'cfg_stage_rule_conditions']
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import duckdb
+
+from .table_docs import table_description
 
 __all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables",
            "PER_CUSTOMER"]
@@ -111,16 +114,22 @@ def _markov_credits(con, config, temp):  # noqa: ANN001, ARG001
     build_markov_credits(con, temp=temp)
 
 
-def _t(name: str, description: str, model: str | None = None, **kw) -> Table:  # noqa: ANN003
-    return Table(name, description, model, **kw)
+def _published(name: str) -> str:
+    """A published table's description: its meaning for analysts, kept once in
+    :mod:`journey_mining.table_docs` (docs/tables.md and the DuckDB comments)."""
+    return table_description(name)
+
+
+def _t(name: str, description: str | None = None, model: str | None = None, **kw) -> Table:  # noqa: ANN003
+    return Table(name, description or _published(name), model, **kw)
 
 
 def _int(name: str, description: str, **kw) -> Table:  # noqa: ANN003
     return Table(name, description, f"intermediate/{name}", temporary=True, **kw)
 
 
-def _mart(name: str, description: str, **kw) -> Table:  # noqa: ANN003
-    return Table(name, description, f"marts/{name}", **kw)
+def _mart(name: str, description: str | None = None, **kw) -> Table:  # noqa: ANN003
+    return Table(name, description or _published(name), f"marts/{name}", **kw)
 
 
 _REGISTRY: tuple[Table, ...] = (
@@ -139,14 +148,10 @@ _REGISTRY: tuple[Table, ...] = (
        "(the delta's, closed over published clusters; int_incremental_affected_init/_step until stable).",
        "intermediate/int_incremental_affected_init", temporary=True, stage="load"),
     # ---- journeys: rules from the config
-    _t("cfg_stages", "stages.order: index, name and whether it is the conversion stage.",
-       function=_stage_rules),
-    _t("cfg_stage_rules", "[[stages.rules]] in file order: stage, `after` and the number of condition groups.",
-       function=_stage_rules),
-    _t("cfg_stage_rule_conditions", "One row per value of a stage rule's condition (channel, glob, bound).",
-       function=_stage_rules),
-    _t("cfg_touchpoint_rules", "[[touchpoints.rules]] in file order: glob or regex and the touchpoint name.",
-       function=_touchpoint_rules),
+    _t("cfg_stages", function=_stage_rules),
+    _t("cfg_stage_rules", function=_stage_rules),
+    _t("cfg_stage_rule_conditions", function=_stage_rules),
+    _t("cfg_touchpoint_rules", function=_touchpoint_rules),
     # ---- journeys: identities, touchpoints, sessions, stages, the journey marts
     _int("int_events", "Loaded events with an integer event_key for joins."),
     _int("int_profiles", "Profile rows with a stable key (a larger key is a later row)."),
@@ -167,13 +172,12 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_customer_identifiers", "The identifiers of every customer."),
     _int("int_customer_profiles", "Which profile rows describe which customer."),
     _int("int_customer_attributes", "Profile attributes merged per customer (the latest value wins)."),
-    _mart("events", "One row per canonical event, with its customer, session, stage and touchpoint."),
-    _mart("sessions", "One row per session: a customer's consecutive events across channels."),
-    _mart("customers", "One row per customer (a stitched identity with at least one event)."),
-    _mart("identity_links", "One row per distinct link between two identifiers, with its evidence."),
+    _mart("events"),
+    _mart("sessions"),
+    _mart("customers"),
+    _mart("identity_links"),
     # ---- signals: emotions, pain points, attribution (journey_mining.metrics.signals) (emotions, pain points, attribution)
-    _t("cfg_pain_segments", "[metrics] segment_by: the dimensions pain points are broken down by.",
-       function=_pain_segments, stage="signals"),
+    _t("cfg_pain_segments", function=_pain_segments, stage="signals"),
     _t("int_sentiment_texts", "Each distinct event text scored once (compound sentiment).",
        function=_sentiment_texts, declared_depends_on=("events",), temporary=True, stage="signals"),
     _int("int_sentiment_signals", "One emotion signal per event, normalised to -1..1.", stage="signals"),
@@ -185,14 +189,14 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_pain_session_units", "Per session and pain-point unit: exits, repeats, contacts.", stage="signals"),
     _int("int_pain_unit_signals", "The raw counts behind every pain-point signal.", stage="signals"),
     _int("int_pain_unit_scores", "Every pain-point signal's rate, baseline, lift and points.", stage="signals"),
-    _mart("emotions", "How customers feel, per stage and per touchpoint.", stage="signals"),
-    _mart("pain_points", "Touchpoints (and their segments) ranked by pain score, with the reasons.", stage="signals"),
+    _mart("emotions", stage="signals"),
+    _mart("pain_points", stage="signals"),
     _int("int_attribution_paths", "Each customer's path steps at touchpoint and channel level.", stage="signals"),
     _int("int_attribution_transitions", "State-pair counts of the attribution Markov chain.", stage="signals"),
     _t("int_attribution_markov", "Markov credits and removal effects per touchpoint / channel (Python).",
        function=_markov_credits, declared_depends_on=("int_attribution_transitions",), temporary=True,
        stage="signals"),
-    _mart("attribution", "Conversions credited per touchpoint / channel, per model.", stage="signals"),
+    _mart("attribution", stage="signals"),
     # ---- paths: funnels, transitions, variants (journey_mining.metrics.paths)
     _int("int_customer_stage_reach", "Per customer and stage reached: when.", stage="paths"),
     _int("int_customer_funnel", "Per customer: the last stage it counts at in the funnel.", stage="paths"),
@@ -200,33 +204,24 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_path_events", "A customer's events in order with their path flags.", stage="paths"),
     _int("int_path_runs", "Runs of a customer's collapsed stage / touchpoint sequence.", stage="paths"),
     _int("int_path_transition_counts", "Transition counts per level and node pair.", stage="paths"),
-    _mart("stage_funnel", "Customers per stage, with conversion from the previous stage.", stage="paths"),
-    _mart("stage_funnel_breakdown", "The stage funnel within each group of a breakdown dimension.", stage="paths"),
-    _mart("stage_durations", "Time between adjacent stages for the customers who reached both.", stage="paths"),
-    _mart("stage_transitions", "Stage-to-stage transitions of the customers' stage sequences.", stage="paths"),
-    _mart("touchpoint_transitions", "Touchpoint-to-touchpoint transitions.", stage="paths"),
-    _mart("drop_off", "Where journeys end without converting (stage / touchpoint exit points).", stage="paths"),
-    _mart("exit_paths", "The most frequent last steps of customers who did not convert.", stage="paths"),
-    _mart("journey_variants", "The most frequent paths (variants) per level.", stage="paths"),
-    _mart("touchpoint_loops", "How often journeys go round in circles at each touchpoint.", stage="paths"),
+    _mart("stage_funnel", stage="paths"),
+    _mart("stage_funnel_breakdown", stage="paths"),
+    _mart("stage_durations", stage="paths"),
+    _mart("stage_transitions", stage="paths"),
+    _mart("touchpoint_transitions", stage="paths"),
+    _mart("drop_off", stage="paths"),
+    _mart("exit_paths", stage="paths"),
+    _mart("journey_variants", stage="paths"),
+    _mart("touchpoint_loops", stage="paths"),
     # ---- record: history carried from the published warehouse
-    _t("quarantine", "Rows rejected from the current inputs; run_id = the first run that rejected the same row.",
-       write="history", stage="record"),
-    _t("input_files", "The manifest: every input file (source, path, bytes, modified_at, sha256) and the "
-       "first run that saw those bytes; a later run reuses the staged rows of a file it lists.",
-       write="history", stage="record"),
-    _t("runs", "One row per run (the audit log: counts, status, error).", write="append", stage="record"),
-    _t("run_sources", "One row per source per run: rows read = loaded + quarantined + duplicate.",
-       write="append", stage="record"),
-    _t("run_steps", "One row per step and SQL model of a run: when it started, seconds, rows, peak RSS.",
-       write="append", stage="record"),
-    _t("metric_history", "Each successful run's headline figures (funnel, conversion, top pain points, "
-       "emotion per stage): what `journey diff` and the report compare (journey_mining.drift).",
-       write="append", stage="record"),
-    _t("suppressions", "The suppression list: keyed hashes of erased people's identifiers (journey forget); "
-       "staging drops input rows carrying one.", write="history", stage="record"),
-    _t("erasures", "One row per erasure (journey forget): when, the identifier's hash, rows removed per table.",
-       write="append", stage="record"),
+    _t("quarantine", write="history", stage="record"),
+    _t("input_files", write="history", stage="record"),
+    _t("runs", write="append", stage="record"),
+    _t("run_sources", write="append", stage="record"),
+    _t("run_steps", write="append", stage="record"),
+    _t("metric_history", write="append", stage="record"),
+    _t("suppressions", write="history", stage="record"),
+    _t("erasures", write="append", stage="record"),
     _t("int_metric_history_run", "This run's headline figures, appended to metric_history.",
        "intermediate/int_metric_history_run", temporary=True, stage="record"),
 )
