@@ -9,4 +9,6 @@ import os
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER")
 if _worker and os.environ.get("PREFECT_HOME"):
-    os.environ["PREFECT_HOME"] = os.path.join(os.environ["PREFECT_HOME"], _worker)
+    _home = os.path.join(os.environ["PREFECT_HOME"], _worker)
+    os.makedirs(_home, exist_ok=True)  # Prefect creates its home but not the parents (a fresh clone)
+    os.environ["PREFECT_HOME"] = _home
