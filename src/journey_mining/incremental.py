@@ -77,6 +77,11 @@ class Previous:
     fingerprint: str | None = None
     tables: frozenset[str] = frozenset()
 
+    @property
+    def staged(self) -> frozenset[tuple[str, str]]:
+        """(source, sha256) of every file the manifest lists: whose staged rows may be reused."""
+        return frozenset((f.source, f.sha256) for f in self.files.values())
+
 
 @dataclass(frozen=True)
 class FileDelta:

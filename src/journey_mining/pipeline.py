@@ -66,8 +66,6 @@ class RunContext:
     started_at: datetime
     plans: list[SourcePlan]
     scratch: Path
-    # the previous published run's manifest: (source, sha256) of every file it staged
-    manifest: frozenset[tuple[str, str]] = frozenset()
     # the published warehouse's manifest rows and last fingerprint (empty on --full-refresh)
     previous: incremental.Previous = field(default_factory=incremental.Previous)
     # when each input file's ingest started (run_steps), by "source: file"
@@ -127,7 +125,6 @@ def begin(ctx: RunContext, progress: Progress | None = None) -> None:
         ingest.RUN_SETTINGS.clear()
         ingest.RUN_SETTINGS.update(config.duckdb_settings())
         if not config.full_refresh:  # --full-refresh: ignore the manifest and the staged cache
-            ctx.manifest = read_manifest(config.warehouse_path)
             ctx.previous = incremental.read_previous(config.warehouse_path)
     except BaseException as e:
         outputs.release_run_lock(config.warehouse_path)
@@ -158,23 +155,6 @@ def staged_cache_dir(warehouse: Path) -> Path:
     return warehouse.with_name(f".{warehouse.name}.staged")
 
 
-def read_manifest(warehouse: Path) -> frozenset[tuple[str, str]]:
-    """(source, sha256) of every file in the published warehouse's ``input_files`` (empty
-    when there is none, or it cannot be read: then every file is read again)."""
-    if not warehouse.exists():
-        return frozenset()
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return frozenset()
-    try:
-        return frozenset(con.execute("select source, sha256 from input_files").fetchall())
-    except duckdb.Error:
-        return frozenset()
-    finally:
-        con.close()
-
-
 def ingest_one_file(ctx: RunContext, item: tuple[SourcePlan, Path], progress: Progress | None = None) -> StagedFile:
     """Stage one input file (hashed once). Its staged Parquet from an earlier run is reused
     when that run's manifest (``input_files``) lists the same source and sha256; a file whose
@@ -188,7 +168,7 @@ def ingest_one_file(ctx: RunContext, item: tuple[SourcePlan, Path], progress: Pr
     ctx.ingest_started[f"{plan.source.name}: {file}"] = datetime.now(UTC)
     staged = ingest_file(
         plan, file, staged_cache_dir(ctx.config.warehouse_path),
-        reusable=lambda row, _path: (row.source, row.sha256) in ctx.manifest, run_id=ctx.run_id, known=known,
+        reusable=lambda row, _path: (row.source, row.sha256) in ctx.previous.staged, run_id=ctx.run_id, known=known,
     )
     if progress:
         how = "read" if staged.was_read else "unchanged, staged rows reused"
