@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"run {summary['run_id']} finished in {secs:.1f} s: {_fmt(summary['rows_read'])} rows read = "
         f"{_fmt(summary['rows_loaded'])} loaded + {_fmt(summary['rows_quarantined'])} quarantined + "
         f"{_fmt(summary['rows_duplicate'])} duplicate"
-        + (f" + {_fmt(summary['rows_suppressed'])} suppressed" if summary.get("rows_suppressed") else "")
+        + (f" ({_fmt(summary['rows_suppressed'])} rows of erased people not read)" if summary.get("rows_suppressed") else "")
     )
     print(
         f"  {_fmt(summary['events'])} events, {_fmt(summary['customers'])} customers, "

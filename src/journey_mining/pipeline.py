@@ -213,7 +213,7 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
                     f"ingested {c.source} ({c.files} file(s), {c.seconds:.1f} s): "
                     f"{c.rows_read:,} rows read = {c.rows_loaded:,} loaded + "
                     f"{c.rows_quarantined:,} quarantined + {c.rows_duplicate:,} duplicate"
-                    + (f" + {c.rows_suppressed:,} suppressed" if c.rows_suppressed else "")
+                    + (f" ({c.rows_suppressed:,} rows of erased people not read)" if c.rows_suppressed else "")
                 )
         started = time.perf_counter()
         figures: dict = {}

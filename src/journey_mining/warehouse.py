@@ -155,12 +155,15 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         mine = [f for f in staged if f.input.source == name]
         loaded, quarantined_n, duplicate, suppressed = (
             status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate", "suppressed"))
-        read = sum(f.rows_read for f in mine)
-        if read != loaded + quarantined_n + duplicate + suppressed:  # staging must account for every row
+        in_files = sum(f.rows_read for f in mine)
+        if in_files != loaded + quarantined_n + duplicate + suppressed:  # staging must account for every row
             raise RuntimeError(
-                f"source {name!r}: {read} rows read but {loaded} loaded + {quarantined_n} quarantined + {duplicate} "
-                f"duplicate + {suppressed} suppressed"
+                f"source {name!r}: {in_files} rows in its files but {loaded} loaded + {quarantined_n} quarantined + "
+                f"{duplicate} duplicate + {suppressed} suppressed"
             )
+        # Rows of erased people are left out of the rows read, as if gone from the inputs: so
+        # CONTRACT.md's balance (read = loaded + quarantined + duplicate) holds after an erasure too.
+        read = in_files - suppressed
         counts.append(SourceCounts(name, plan.source.format, len(mine), read, loaded, quarantined_n, duplicate,
                                    round(sum(f.seconds for f in mine), 3), rows_suppressed=suppressed))
     for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles"):
