@@ -348,3 +348,65 @@ def test_artifacts_in_a_flow_run(tiny, monkeypatch, tmp_path):
     table = json.loads(table) if isinstance(table, str) else table
     assert [(r["stage"], r["customers"], r["dropped"]) for r in table] == [
         ("awareness", 5, 1), ("consideration", 4, 1), ("decision", 3, 1), ("purchase", 2, 2)]
+
+
+# -- a real log ---------------------------------------------------------------------------
+
+
+def test_report_of_the_real_helpdesk_log(tmp_path):
+    """The whole run on a real public log (../shared/realdata/helpdesk: 21,348 ticket events)
+    writes a map whose numbers are the warehouse's: events and customers in the header,
+    every reached stage with its customers, the top pain points named where they happen."""
+    from .helpers import REALDATA
+    from journey_mining.config import load_config
+
+    src = REALDATA / "helpdesk" / "helpdesk.csv"
+    if not src.exists():
+        pytest.skip(f"no real data at {src}")
+    cfg = tmp_path / "journey.toml"
+    cfg.write_text(f"""
+[warehouse]
+path = "out/w.duckdb"
+[export]
+parquet_dir = "out/parquet"
+report = "out/report.html"
+[[sources]]
+name = "helpdesk"
+channel = "support"
+format = "events"
+path = {str(src)!r}
+[sources.columns]
+user_id = "customer"
+event_type = "concept:name"
+occurred_at = "time:timestamp"
+[[stages.rules]]
+stage = "consideration"
+event_type = "Assign seriousness"
+[[stages.rules]]
+stage = "decision"
+event_type = "Take in charge ticket"
+[[stages.rules]]
+stage = "purchase"
+event_type = "Resolve ticket"
+[[stages.rules]]
+stage = "retention"
+event_type = "Closed"
+after = "purchase"
+""", encoding="utf-8")
+    config = load_config(cfg)
+    result = pipeline.run_pipeline(config)
+    page = config.report_path.read_text(encoding="utf-8")
+    con = duckdb.connect(str(result.warehouse), read_only=True)
+    try:
+        events, customers = con.execute("select (select count(*) from events), (select count(*) from customers)").fetchall()[0]
+        funnel = con.execute("select stage, customers from stage_funnel where customers > 0 order by stage_index").fetchall()
+        top = [r[0] for r in con.execute("select touchpoint from pain_points where rank <= 3 order by rank").fetchall()]
+    finally:
+        con.close()
+    assert events == 21348
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert re.search(rf"Events\s+{events:,}\b", text) and re.search(rf"Customers\s+{customers:,}\b", text)
+    assert len(funnel) >= 4
+    for stage, n in funnel:
+        assert re.search(rf"{re.escape(stage)}\s+{n:,}\b", text), (stage, n)
+    assert top and all(str(escape(t)) in page for t in top)
