@@ -357,8 +357,9 @@ def test_report_of_the_real_helpdesk_log(tmp_path):
     """The whole run on a real public log (../shared/realdata/helpdesk: 21,348 ticket events)
     writes a map whose numbers are the warehouse's: events and customers in the header,
     every reached stage with its customers, the top pain points named where they happen."""
-    from .helpers import REALDATA
     from journey_mining.config import load_config
+
+    from .helpers import REALDATA
 
     src = REALDATA / "helpdesk" / "helpdesk.csv"
     if not src.exists():
