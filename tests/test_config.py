@@ -151,3 +151,26 @@ persona = "segment"
 def test_bad_metrics_settings_are_one_line_errors(tmp_path, section, value, fragment):
     with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
         load_config(write(tmp_path, MINIMAL + f"\n[{section}]\n{value}\n"))
+
+
+# --------------------------------------------------------------------------- [execution] memory_limit default
+
+
+@pytest.mark.parametrize(("ram_mb", "expected"), [
+    (23_000, "3000MB"),   # this benchmark machine: capped (60% would be 13,800 MB: a 10M run peaked at 17 GB)
+    (256_000, "3000MB"),  # a large server: still capped, the peak RSS stays bounded
+    (4_000, "2400MB"),    # a small machine: 60% of its RAM
+    (300, "256MB"),       # at least 256 MB
+    (0, "256MB"),         # the platform does not say
+])
+def test_default_memory_limit_is_60_percent_of_ram_capped_at_3000mb(monkeypatch, tmp_path, ram_mb, expected):
+    """The default [execution] memory_limit comes from the machine's RAM: 60%, at least 256 MB,
+    at most 3,000 MB (so a 10M-event run stays under 4 GB peak RSS on any machine)."""
+    import journey_mining.config as config_module
+    from journey_mining.config import ExecutionConfig
+
+    monkeypatch.setattr(config_module, "machine_memory_mb", lambda: ram_mb)
+    assert ExecutionConfig().settings(tmp_path)["memory_limit"] == expected
+    assert config_module.default_memory_limit_mb(ram_mb) == int(expected.removesuffix("MB"))
+    # a memory_limit set in the file wins
+    assert ExecutionConfig(memory_limit="10GB").settings(tmp_path)["memory_limit"] == "10GB"

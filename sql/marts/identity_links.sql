@@ -24,21 +24,20 @@ evidence_customers as (
         on evidence.link_source = 'event' and event_customers.event_key = evidence.record_key
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by from_type, from_value, to_type, to_value
-            order by
-                link_source, occurred_at,
-                case when link_source = 'event' then source end, event_id, record_key
-        ) as occurrence
-    from evidence_customers
-),
-
-link_counts as (
+-- One pass: each link's counts and its first occurrence (arg_min over the event order key,
+-- a struct compared field by field with NULLs last, like the ORDER BY of a window; the key
+-- ends with record_key, unique within a link_source, so there are no ties).
+links as (
     select
         from_type, from_value, to_type, to_value,
+        arg_min(
+            struct_pack(link_source, source, event_id, source_file, source_line, customer_id),
+            struct_pack(
+                link_source, occurred_at,
+                event_source := case when link_source = 'event' then source end,
+                event_id, record_key
+            )
+        ) as first_occurrence,
         count(*) as links,
         count(*) filter (where link_source = 'event') as event_links,
         count(*) filter (where link_source = 'profile') as profile_links,
@@ -50,15 +49,15 @@ link_counts as (
 
 final as (
     select
-        ranked.from_type, ranked.from_value, ranked.to_type, ranked.to_value,
-        ranked.link_source, ranked.source, ranked.event_id, ranked.source_file, ranked.source_line,
-        link_counts.first_seen_at, link_counts.links, link_counts.event_links,
-        link_counts.profile_links, ranked.customer_id, link_counts.customers,
+        links.from_type, links.from_value, links.to_type, links.to_value,
+        links.first_occurrence.link_source, links.first_occurrence.source,
+        links.first_occurrence.event_id, links.first_occurrence.source_file,
+        links.first_occurrence.source_line,
+        links.first_seen_at, links.links, links.event_links,
+        links.profile_links, links.first_occurrence.customer_id, links.customers,
         clusters.cluster_key, clusters.cluster_users, clusters.is_ambiguous
-    from ranked
-    inner join link_counts using (from_type, from_value, to_type, to_value)
-    inner join clusters on clusters.id_type = ranked.to_type and clusters.id_value = ranked.to_value
-    where ranked.occurrence = 1
+    from links
+    inner join clusters on clusters.id_type = links.to_type and clusters.id_value = links.to_value
 )
 
 select * from final

@@ -28,18 +28,28 @@ sessions as (
     select session_id, is_conversion_session from sessions
 ),
 
+-- paths are grouped first, then joined to their customer / session (one row each, not one
+-- per step)
+customer_nodes as (
+    select
+        level,
+        customer_id,
+        list_transform(
+            list_sort(list(struct_pack(run_index := run_index, node := node))),
+            lambda step: step.node
+        ) as nodes
+    from runs
+    group by level, customer_id
+),
+
 customer_paths as (
     select
-        runs.level,
+        customer_nodes.level,
         'customer' as grain,
-        list_transform(
-            list_sort(list(struct_pack(run_index := runs.run_index, node := runs.node))),
-            lambda step: step.node
-        ) as nodes,
-        any_value(customers.converted) as is_converted
-    from runs
+        customer_nodes.nodes,
+        customers.converted as is_converted
+    from customer_nodes
     inner join customers using (customer_id)
-    group by runs.level, runs.customer_id
 ),
 
 session_steps as (
@@ -54,20 +64,26 @@ session_steps as (
     where is_session_start or is_touchpoint_start
 ),
 
+session_nodes as (
+    select
+        level,
+        session_id,
+        list_transform(
+            list_sort(list(struct_pack(event_index := event_index, node := node))),
+            lambda step: step.node
+        ) as nodes
+    from session_steps
+    group by level, session_id
+),
+
 session_paths as (
     select
-        session_steps.level,
+        session_nodes.level,
         'session' as grain,
-        list_transform(
-            list_sort(list(struct_pack(
-                event_index := session_steps.event_index, node := session_steps.node
-            ))),
-            lambda step: step.node
-        ) as nodes,
-        any_value(sessions.is_conversion_session) as is_converted
-    from session_steps
+        session_nodes.nodes,
+        sessions.is_conversion_session as is_converted
+    from session_nodes
     inner join sessions using (session_id)
-    group by session_steps.level, session_steps.session_id
 ),
 
 all_paths as (

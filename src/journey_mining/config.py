@@ -181,10 +181,15 @@ class ReportConfig:
 
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(%|(K|M|G|T)i?B)\s*$", re.IGNORECASE)
-# Default memory_limit: this share of the machine's RAM (DuckDB's own default is 80%; we leave
-# room for Python, pandas and other programs), never below the floor.
+# Default memory_limit (default_memory_limit_mb): this share of the machine's RAM (DuckDB's own
+# default is 80%; we leave room for Python, pandas and other programs), never below the floor
+# and never above the cap. The cap bounds a run's peak RSS on a large machine: DuckDB spills
+# above memory_limit, and the rest of the process (Python, pyarrow, pandas) adds a margin on
+# top (docs/operations.md: ~0.5 GB measured at 10M events), so a 10M-event run stays under 4 GB
+# whatever the machine. The JSON readers need more than 2 GB (docs/operations.md), hence 3 GB.
 DEFAULT_MEMORY_SHARE = 0.6
 MIN_DEFAULT_MEMORY_MB = 256
+MAX_DEFAULT_MEMORY_MB = 3000
 TEMP_DIRECTORY_NAME = ".journey-tmp"
 # [execution] shards: at most this many (each shard is a DuckDB file and a pass over the events)
 MAX_SHARDS = 1024
@@ -201,12 +206,25 @@ def machine_memory_mb() -> int:
         return 0
 
 
+def default_memory_limit_mb(ram_mb: int | None = None) -> int:
+    """The default ``[execution] memory_limit`` in MB for a machine with ``ram_mb`` of RAM
+    (default: this machine's): 60% of it, at least 256 MB, at most 3,000 MB.
+
+        >>> default_memory_limit_mb(23_000), default_memory_limit_mb(4_000), default_memory_limit_mb(0)
+        (3000, 2400, 256)
+    """
+    ram = machine_memory_mb() if ram_mb is None else ram_mb
+    return min(MAX_DEFAULT_MEMORY_MB, max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE)))
+
+
 @dataclass(frozen=True)
 class ExecutionConfig:
     """``[execution]``: resources of every DuckDB connection a run opens (docs/operations.md).
 
     ``memory_limit``: DuckDB syntax ("2GB", "512MB", "50%"); above it DuckDB spills to
-    ``temp_directory``. Default: 60% of the machine's RAM. ``threads``: default the number of
+    ``temp_directory``. Default (:func:`default_memory_limit_mb`): 60% of the machine's RAM,
+    at least 256 MB and at most 3,000 MB, so a run's peak RSS stays bounded on any machine
+    (measured: a 10M-event run at 3,000 MB peaks under 4 GB; docs/scale.md). ``threads``: default the number of
     cores. ``temp_directory``: default ``.journey-tmp`` beside the warehouse, removed after
     the run. ``shards``: partition the per-customer work into this many shards by a stable
     hash of ``customer_id`` (1: unsharded); ``executor``: where the shards run, ``local`` (one
@@ -237,7 +255,7 @@ class ExecutionConfig:
 
         mem = self.memory_limit
         if mem is None:
-            mem = f"{max(MIN_DEFAULT_MEMORY_MB, int(machine_memory_mb() * DEFAULT_MEMORY_SHARE))}MB"
+            mem = f"{default_memory_limit_mb()}MB"
         return {
             "memory_limit": mem,
             "threads": self.threads or os.cpu_count() or 1,

@@ -114,8 +114,10 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         )
 
     # The row tables are temp tables (never in the build file's WAL: a checkpoint of the build
-    # file before the journey models measurably raises their memory peak), and stg_events
-    # is written in file order (source, file, line), like one source's staging did.
+    # file before the journey models measurably raises their memory peak). stg_events is not
+    # sorted: no model depends on its physical order (int_events' event_key is a join key only;
+    # every ordering uses occurred_at, source, event_id), and a sort of the whole wide table
+    # costs time and memory at scale (benchmarks/table_hashes.py: the same tables).
     events = [f for f in staged if not f.is_profile]
     profiles = [f for f in staged if f.is_profile]
     view("stg_file_events", events)
@@ -124,7 +126,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         suppress(con, "stg_event_rows")
     con.execute(
         "create or replace table stg_events as select * exclude (status, reason, position_kind, raw) "
-        "from stg_event_rows where status = 'loaded' order by source, source_file, source_line"
+        "from stg_event_rows where status = 'loaded'"
     )
     quarantined = (
         "select source, source_file as file, source_line as line, position_kind, raw, reason "
