@@ -57,6 +57,7 @@ __all__ = [
     "file_delta",
     "kept_deleted_files",
     "full_refresh_reason",
+    "keep_merged_tables",
     "build_incremental",
 ]
 
@@ -272,6 +273,32 @@ _FILTER = (  # NULL-safe: an event without a user_id is not "unknown", it is not
 )
 
 
+def keep_merged_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """In a build file that starts as a byte copy of the published warehouse
+    (``warehouse.open_build(copy_published=True)``), drop every table but the merged marts
+    (:data:`MERGED_MARTS`): the rest is rebuilt or carried exactly as in a new build file,
+    while ``events``, ``sessions``, ``customers`` and ``identity_links`` are edited in place
+    by :func:`build_incremental` (only the affected customers' rows are deleted and inserted,
+    instead of copying every unaffected row into a new table). Returns the dropped tables."""
+    dropped = [name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and not temporary "
+        "order by table_name").fetchall() if name not in MERGED_MARTS]
+    for name in dropped:
+        con.execute(f'drop table "{name}"')
+    for (name,) in con.execute("select view_name from duckdb_views() where not internal and not temporary "
+                               "and database_name = current_database()").fetchall():
+        con.execute(f'drop view "{name}"')
+    return dropped
+
+
+def _in_place(con: duckdb.DuckDBPyConnection) -> bool:
+    """The build file holds the published merged marts (it started as a copy of the warehouse)."""
+    have = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and not temporary"
+    ).fetchall()}
+    return all(t in have for t in MERGED_MARTS)
+
+
 def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse: Path, delta: FileDelta) -> dict:
     """Build the journeys marts from the published warehouse plus the affected customers'
     events (see the module docstring), then the signal and path marts from them. Reads
@@ -296,6 +323,10 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
         con.execute(f"create temp table stg_events as select * from inc_stg_events_all where {_FILTER}")
         con.execute(f"create temp table stg_profiles as select * from inc_stg_profiles_all where {_FILTER}")
         rebuilt_events = con.execute("select count(*) from stg_events").fetchone()[0]
+        in_place = _in_place(con)
+        if in_place:  # the build file is a copy of the published one: its marts are edited, not re-created
+            for t in MERGED_MARTS:
+                con.execute(f'alter table "{t}" rename to "inc_base_{t}"')
         tables.build_tables(con, config, "journeys", journey_params(config))
         for t in MERGED_MARTS:
             con.execute(f'alter table "{t}" rename to "inc_{t}"')
@@ -305,20 +336,29 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
             f"select distinct customer_id from prev_events where {_FILTER} "
             "union select distinct customer_id from inc_events"
         )
-        con.execute(
-            "create table events as select * from inc_events union all "
-            f"select * from prev_events where not ({_FILTER})"
-        )
-        for t in ("sessions", "customers"):
+        kept_links = ("not exists (select 1 from int_incremental_affected_identifiers a "
+                      "where a.id_type = p.to_type and a.id_value = p.to_value)")
+        if in_place:  # delete the affected customers' published rows, insert the rebuilt ones
+            con.execute(f"delete from inc_base_events where {_FILTER}")
+            for t in ("sessions", "customers"):
+                con.execute(f'delete from "inc_base_{t}" '
+                            "where customer_id in (select customer_id from inc_affected_customers)")
+            con.execute(f"delete from inc_base_identity_links p where not ({kept_links})")
+            for t in MERGED_MARTS:
+                con.execute(f'insert into "inc_base_{t}" by name select * from "inc_{t}"')
+                con.execute(f'alter table "inc_base_{t}" rename to "{t}"')
+        else:
             con.execute(
-                f'create table "{t}" as select * from "inc_{t}" union all select * from "prev_{t}" '
-                "where customer_id not in (select customer_id from inc_affected_customers)"
+                "create table events as select * from inc_events union all "
+                f"select * from prev_events where not ({_FILTER})"
             )
-        con.execute(
-            "create table identity_links as select * from inc_identity_links union all "
-            "select * from prev_identity_links p where not exists (select 1 from int_incremental_affected_identifiers a "
-            "where a.id_type = p.to_type and a.id_value = p.to_value)"
-        )
+            for t in ("sessions", "customers"):
+                con.execute(
+                    f'create table "{t}" as select * from "inc_{t}" union all select * from "prev_{t}" '
+                    "where customer_id not in (select customer_id from inc_affected_customers)"
+                )
+            con.execute(f"create table identity_links as select * from inc_identity_links union all "
+                        f"select * from prev_identity_links p where {kept_links}")
         customers = con.execute("select count(*) from inc_affected_customers").fetchone()[0]
         for t in MERGED_MARTS:
             con.execute(f'drop table "inc_{t}"')

@@ -199,9 +199,13 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         key = f"{f.input.source}: {f.input.file}"
         timer.add("ingest", detail=key + ("" if f.was_read else " (staged rows reused)"),
                   started_at=ctx.ingest_started.get(key), seconds=f.seconds, rows=f.rows_read)
-    con, build = wh.open_build(config.warehouse_path, ctx.run_id)
+    # an incremental build starts as a byte copy of the published warehouse (edited in place)
+    con, build = wh.open_build(config.warehouse_path, ctx.run_id, copy_published=reason is None)
     models.TIMER = timer
     try:
+        if reason is None:
+            with timer.step("load", detail="copy of the published warehouse: every table but the merged marts dropped"):
+                incremental.keep_merged_tables(con)
         key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
         with timer.step("load", detail="stg_events, stg_profiles, stg_quarantine",
                         rows=lambda: _count(con, "stg_events")):
