@@ -209,8 +209,9 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
         with timer.step("load", detail="stg_events, stg_profiles, stg_quarantine",
                         rows=lambda: _count(con, "stg_events")):
-            counts = wh.load_staged(con, [*staged, *kept], ctx.plans,
-                                    suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
+            load = wh.load_staged if reason is not None else incremental.load_incremental  # narrow: keys only
+            counts = load(con, [*staged, *kept], ctx.plans,
+                          suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
         if progress:
             for c in counts:
                 progress(
