@@ -138,3 +138,75 @@ def test_a_week_of_growing_partly_late_nights_equals_full_rebuilds(tmp_path):
         ha, hb = table_hashes(inc_wh), table_hashes(full_wh)
         assert [t for t in set(ha) | set(hb) if ha.get(t) != hb.get(t)] == [], f"night {n}"
         assert inc_wh.stat().st_size <= 2 * full_wh.stat().st_size, f"night {n}"
+
+
+def test_the_narrow_load_marks_duplicates_quarantine_and_erasures_as_a_full_load(tmp_path, monkeypatch):
+    """An incremental night loads only keys and identifiers of every staged row
+    (load_incremental; the build sees a narrow stg_events) and still gets every balance,
+    duplicate mark, quarantined row and suppressed (erased) row of a --full-refresh of the
+    same warehouse: a new file that sorts first takes an event id over from an unchanged file,
+    a re-delivered id is a duplicate, bad rows in new and unchanged files are quarantined, and
+    an erased person's new events are suppressed."""
+    import shutil
+
+    from journey_mining.erasure import forget
+
+    root = tmp_path / "in"
+    cfg = write_config(root)
+    ev = lambda i, at, **kw: {"event_id": i, "event_type": "page_view", "occurred_at": at, **kw}  # noqa: E731
+    write_csv(root / "web" / "n1.csv", [
+        ev("a1", "2026-09-01T10:00:00Z", anonymous_id="ca"),
+        ev("a2", "2026-09-01T10:05:00Z", anonymous_id="ca", user_id="u1"),
+        ev("a2", "2026-09-01T10:06:00Z", anonymous_id="ca", user_id="u1"),  # duplicate within the file
+        ev("b1", "2026-09-02T10:00:00Z", anonymous_id="cb", email="gone@example.com"),
+        ev("bad1", "not a date", anonymous_id="cq"),
+        ev("c1", "2026-09-03T10:00:00Z", anonymous_id="cc"),
+    ])
+    write_csv(root / "mail" / "m1.csv", [
+        {"event_id": "m1", "event_type": "email_open", "occurred_at": "2026-09-02T08:00:00Z", "email": "gone@example.com"},
+    ])
+    config = load_config(cfg, output_base=tmp_path / "inc")
+    run_pipeline(config)
+    forget(config, "gone@example.com")  # a full run (the erasure is pending); suppressed from now on
+    write_csv(root / "web" / "a0.csv", [  # sorts before n1.csv: its copy of c1 wins now
+        ev("c1", "2026-09-03T11:00:00Z", anonymous_id="cz"),
+    ])
+    write_csv(root / "web" / "n2.csv", [
+        ev("a1", "2026-09-01T10:00:00Z", anonymous_id="ca"),  # re-delivered: a duplicate
+        ev("d1", "2026-09-10T10:00:00Z", anonymous_id="cb"),  # the erased person's cookie: suppressed
+        ev("d2", "2026-09-10T10:00:00Z", anonymous_id="cd", user_id="u1"),
+        ev("bad2", "2026-13-45", anonymous_id="cq"),
+    ])
+    seen: dict[str, set[str]] = {}
+    real = incremental.build_incremental
+
+    def spy(con, *args):  # noqa: ANN001, ANN002, ANN202
+        seen["stg_events"] = {r[0] for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'stg_events'").fetchall()}
+        return real(con, *args)
+
+    monkeypatch.setattr(incremental, "build_incremental", spy)
+    night = run_pipeline(config).summary
+    assert night["refresh"] == "incremental"
+    assert "_row" in seen["stg_events"] and "text" not in seen["stg_events"]  # the narrow load
+    monkeypatch.undo()
+    shutil.copytree(tmp_path / "inc", tmp_path / "full", symlinks=True)  # same suppressions and key
+    full = run_pipeline(dataclasses.replace(load_config(cfg, output_base=tmp_path / "full"), full_refresh=True)).summary
+    assert full["refresh"] == "full"
+    for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_suppressed", "events", "customers"):
+        assert night[k] == full[k], k
+    assert (night["rows_duplicate"], night["rows_quarantined"]) == (3, 2)  # a2, a1 and n1's c1; bad1, bad2
+    assert night["rows_suppressed"] == 3  # b1, m1 and d1
+    inc_wh, full_wh = tmp_path / "inc" / "out" / "journeys.duckdb", tmp_path / "full" / "out" / "journeys.duckdb"
+    assert table_hashes(inc_wh) == table_hashes(full_wh)
+    con = duckdb.connect(str(inc_wh), read_only=True)
+    sources = con.execute("select source, rows_read, rows_loaded, rows_quarantined, rows_duplicate, rows_suppressed "
+                          "from run_sources where run_id = $r order by source", {"r": night["run_id"]}).fetchall()
+    c1 = con.execute("select anonymous_id from events where event_id = 'c1'").fetchall()
+    con.close()
+    con = duckdb.connect(str(full_wh), read_only=True)
+    assert sources == con.execute("select source, rows_read, rows_loaded, rows_quarantined, rows_duplicate, "
+                                  "rows_suppressed from run_sources where run_id = $r order by source",
+                                  {"r": full["run_id"]}).fetchall()
+    con.close()
+    assert c1 == [("cz",)]
