@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -46,7 +47,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Config
-from .ingest import InputFile, SourcePlan, StagedFile, _parquet_rows, staged_name
+from .ingest import InputFile, SourceCounts, SourcePlan, StagedFile, _parquet_rows, staged_name
 from .models import build_table, sql_dir
 
 __all__ = [
@@ -251,8 +252,8 @@ def _staged_map(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFil
     return list(dict.fromkeys(str(f.staged) for f in files))
 
 
-def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list,
-                     suppress=None) -> list:  # noqa: ANN001
+def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
+                     suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
     """An incremental run's load: the same balances, ``stg_quarantine`` and ``stg_profiles``
     as :func:`journey_mining.warehouse.load_staged`, and the same duplicate marks
     (``stg_events_deduplicated`` over every staged row, first copy by file then line wins;
@@ -265,7 +266,7 @@ def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], p
     Why it is exact: duplicates are marked over every staged row, as in a full load, with the
     same model and the same ordering columns; only columns nobody reads before the affected
     customers are known are left out."""
-    from .ingest import SourceCounts, mark_duplicates
+    from .ingest import mark_duplicates
     from .warehouse import load_staged
 
     events = [f for f in staged if not f.is_profile]
