@@ -200,7 +200,11 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         timer.add("ingest", detail=key + ("" if f.was_read else " (staged rows reused)"),
                   started_at=ctx.ingest_started.get(key), seconds=f.seconds, rows=f.rows_read)
     # an incremental build starts as a byte copy of the published warehouse (edited in place)
-    con, build = wh.open_build(config.warehouse_path, ctx.run_id, copy_published=reason is None)
+    try:
+        con, build = wh.open_build(config.warehouse_path, ctx.run_id, copy_published=reason is None)
+    except OSError as e:  # e.g. no room for the copy of the published warehouse: one line
+        _reraise_as_output_error(e, f"the warehouse build file {wh.build_path(config.warehouse_path, ctx.run_id)}")
+        raise
     models.TIMER = timer
     try:
         if reason is None:

@@ -72,7 +72,11 @@ def open_build(warehouse: Path, run_id: str, *, copy_published: bool = False) ->
         stale.unlink(missing_ok=True)  # left by a crashed run
     path = build_path(warehouse, run_id)
     if copy_published:
-        shutil.copyfile(warehouse, path)  # sealed (checkpointed, no WAL): the copy is complete
+        try:
+            shutil.copyfile(warehouse, path)  # sealed (checkpointed, no WAL): the copy is complete
+        except BaseException:  # disk full, interrupted: no partial copy stays behind
+            path.unlink(missing_ok=True)
+            raise
     # The build's tables never rely on insertion order (every ordered table says ORDER BY;
     # int_events numbers rows for joins only): without it DuckDB streams and spills freely.
     # The checks of benchmarks/table_hashes.py show the tables are the same either way.
