@@ -637,21 +637,45 @@ def _table_hashes(warehouse: Path) -> dict:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        from journey_mining.tables import carried_tables
+
+        logs = set(carried_tables("append"))  # runs, run_steps, metric_history, ...: they grow by design
         out = {}
         for (n,) in con.execute("select table_name from duckdb_tables()").fetchall():
-            if n in ("runs", "run_sources"):
+            if n in logs and n != "metric_history":
                 continue
             drop = {"quarantine": " exclude (run_id)", "input_files": " exclude (first_run_id)"}.get(n, "")
+            rows = f'(select *{drop} from "{n}")'
+            if n == "metric_history":  # the last run's headline figures (not when or by which run)
+                rows = ("(select * exclude (run_id, recorded_at) from metric_history where run_id = "
+                        "(select run_id from runs where status = 'success' order by started_at desc limit 1))")
             out[n] = [str(v) for v in con.execute(
-                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from (select *{drop} from "{n}") t').fetchone()]
+                f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {rows} t").fetchone()]
         return out
     finally:
         con.close()
 
 
+def _run_steps(warehouse: Path | None, top: int = 12) -> list[dict]:
+    """The last run's slowest steps and models (``run_steps``): where an incremental night's time goes."""
+    import duckdb
+
+    if warehouse is None or not warehouse.exists():
+        return []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select step, model, detail, seconds from run_steps where run_id = "
+            "(select run_id from runs order by started_at desc limit 1) order by seconds desc limit $n", {"n": top},
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"step": s, "model": m, "detail": (d or "")[:80], "seconds": round(x, 2)} for s, m, d, x in rows]
+
+
 def bench_incremental(size: str = "1m", customers: int | None = None, seed: int = 7, cache: Path | None = None,
                       results_dir: Path | None = HERE / "results", fraction: float = 0.01,
-                      timeout: float | None = 3600, keep: bool = False) -> dict:
+                      timeout: float | None = 3600, keep: bool = False, memory_limit: str | None = None) -> dict:
     """``--incremental``: a nightly run adding ``fraction`` new web events to a warehouse built
     from the rest, against a ``--full-refresh`` rebuild of the same inputs (wall time of
     ``journey run --no-prefect``, each in its own process); checks that both give the same
@@ -669,13 +693,14 @@ def bench_incremental(size: str = "1m", customers: int | None = None, seed: int 
         runs = {}
 
         def run(name: str, out: Path, *extra: str) -> None:
-            config, _ = run_config(inputs, out)
+            config, _ = run_config(inputs, out, memory_limit=memory_limit)
             print(f"incremental bench: {name} ...", file=sys.stderr, flush=True)
             m = measure([str(journey_bin()), "run", "--no-prefect", "--config", str(config), *extra], cwd=out,
                         env=env, timeout=timeout, on_line=lambda s: print(f"  | {s}", file=sys.stderr, flush=True))
             if m["returncode"] != 0:
                 raise SystemExit(f"error: {name} failed: {m['killed'] or m['stderr_tail']}")
-            runs[name] = {"wall_s": m["wall_s"], "peak_rss_mb": m["peak_rss_mb"], "steps": parse_steps(m["stderr_lines"])}
+            runs[name] = {"wall_s": m["wall_s"], "peak_rss_mb": m["peak_rss_mb"], "steps": parse_steps(m["stderr_lines"]),
+                          "run_steps": _run_steps(next(out.rglob("*.duckdb"), None))}
 
         run("initial build (99%)", work / "inc")
         shutil.copy(inputs / "night.parquet", inputs / "web" / "events_night.parquet")
@@ -719,6 +744,8 @@ def print_incremental(result: dict) -> None:
         for st in r["steps"]:
             if st.get("reported_s") is not None:
                 print(f"      {st['step'][:70]:70s} {st['reported_s']:.1f} s")
+        for st in r.get("run_steps", []):
+            print(f"      run_steps: {st['step']:8s} {str(st['model'] or ''):32s} {st['detail'][:40]:40s} {st['seconds']:7.2f} s")
     row = result["nightly_run_row"]
     print(f"  nightly / full rebuild: {result['ratio']:.1%}; customers rebuilt {row.get('customers_rebuilt')} "
           f"of {row.get('customers')}; refresh {row.get('refresh')} ({row.get('refresh_reason') or 'exact'})")
@@ -751,7 +778,8 @@ def main(argv: list[str] | None = None) -> int:
                                           "(default: the config's machine-derived default)")
     a = p.parse_args(argv)
     if a.incremental:
-        result = bench_incremental(a.size, a.customers, a.seed, a.cache, a.results_dir, timeout=a.timeout, keep=a.keep)
+        result = bench_incremental(a.size, a.customers, a.seed, a.cache, a.results_dir, timeout=a.timeout, keep=a.keep,
+                                   memory_limit=a.memory_limit)
         print_incremental(result)
         if "written_to" in result:
             print(f"\nwritten to {result['written_to']}")

@@ -128,7 +128,7 @@ def test_crash_during_build_leaves_published_warehouse_untouched(project, monkey
     import journey_mining.inference as inference
 
     def boom(con, config):
-        con.execute("create table events as select * from stg_events")  # half-built
+        con.execute("create or replace table events as select * from stg_events")  # half-built (an incremental build file already holds events)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(inference, "build_journeys", boom)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -46,7 +47,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Config
-from .ingest import InputFile, SourcePlan, StagedFile, _parquet_rows, staged_name
+from .ingest import InputFile, SourceCounts, SourcePlan, StagedFile, _parquet_rows, staged_name
 from .models import build_table, sql_dir
 
 __all__ = [
@@ -57,6 +58,8 @@ __all__ = [
     "file_delta",
     "kept_deleted_files",
     "full_refresh_reason",
+    "keep_merged_tables",
+    "load_incremental",
     "build_incremental",
 ]
 
@@ -235,6 +238,139 @@ def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *,
 # --------------------------------------------------------------------------- the build
 
 
+def _staged_map(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFile]) -> list[str]:
+    """Temp table ``name`` (staged Parquet path -> the input file using it now); returns the
+    distinct staged paths (as ``warehouse.load_staged`` maps them)."""
+    import pyarrow as pa
+
+    con.register("_jm_inc_map", pa.table({"staged": [str(f.staged) for f in files],
+                                          "input_file": [f.input.file for f in files]}))
+    try:
+        con.execute(f"create or replace temp table {name} as select * from _jm_inc_map")
+    finally:
+        con.unregister("_jm_inc_map")
+    return list(dict.fromkeys(str(f.staged) for f in files))
+
+
+def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
+                     suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
+    """An incremental run's load: the same balances, ``stg_quarantine`` and ``stg_profiles``
+    as :func:`journey_mining.warehouse.load_staged`, and the same duplicate marks
+    (``stg_events_deduplicated`` over every staged row, first copy by file then line wins;
+    erased people's rows suppressed), but ``stg_events`` holds only the keys and identifiers
+    of the loaded rows (``source, event_id, source_file, source_line, user_id, anonymous_id,
+    email`` plus the row's staged file and position ``_staged, _row``): a narrow scan of the
+    staged Parquet instead of every column of every row, sorted. :func:`build_incremental`
+    reads the full rows of the affected customers' events only (:func:`_affected_stg_events`).
+
+    Why it is exact: duplicates are marked over every staged row, as in a full load, with the
+    same model and the same ordering columns; only columns nobody reads before the affected
+    customers are known are left out."""
+    from .ingest import mark_duplicates
+    from .warehouse import load_staged
+
+    events = [f for f in staged if not f.is_profile]
+    profiles = [f for f in staged if f.is_profile]
+    if not events:  # nothing to narrow
+        return load_staged(con, staged, plans, suppress)
+    paths = _staged_map(con, "_jm_inc_map_events", events)
+    scan = "read_parquet($f, union_by_name=true, filename=true, file_row_number=true)"
+    con.execute(
+        "create or replace temp table stg_file_events as "
+        "select p.source, p.event_id, m.input_file as source_file, p.source_line, p.status, "
+        "null::varchar as reason, null::varchar as position_kind, null::varchar as raw, "
+        "p.user_id, p.anonymous_id, p.email, p.filename as _staged, p.file_row_number as _row "
+        f"from {scan} p join _jm_inc_map_events m on m.staged = p.filename",
+        {"f": paths},
+    )
+    # quarantined rows (few): their reason, position and raw text, read apart (the raw text
+    # of every loaded row is never read)
+    con.execute(
+        "update stg_file_events t set reason = q.reason, position_kind = q.position_kind, raw = q.raw "
+        f"from (select filename, file_row_number, reason, position_kind, raw from {scan} where status = 'quarantined') q "
+        "where t._staged = q.filename and t._row = q.file_row_number",
+        {"f": paths},
+    )
+    mark_duplicates(con, "stg_event_rows")
+    if suppress is not None:  # rows of erased people (journey_mining.erasure)
+        suppress(con, "stg_event_rows")
+    con.execute(
+        "create or replace table stg_events as select source, event_id, source_file, source_line, "
+        "user_id, anonymous_id, email, _staged, _row from stg_event_rows where status = 'loaded'"
+    )
+    quarantined = (
+        "select source, source_file as file, source_line as line, position_kind, raw, reason "
+        "from {t} where status = 'quarantined'"
+    )
+    union = quarantined.format(t="stg_event_rows")
+    if profiles:  # as load_staged: every profile row (few), every column
+        ppaths = _staged_map(con, "_jm_inc_map_profiles", profiles)
+        con.execute(
+            "create or replace temp table stg_file_profiles as select p.* exclude (filename) replace ("
+            "m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
+            "from read_parquet($f, union_by_name=true, filename=true) p "
+            "join _jm_inc_map_profiles m on m.staged = p.filename",
+            {"f": ppaths},
+        )
+        if suppress is not None:
+            suppress(con, "stg_file_profiles")
+        con.execute(
+            "create or replace table stg_profiles as select * exclude (status, reason, position_kind, raw) "
+            "from stg_file_profiles where status = 'loaded'"
+        )
+        union += " union all by name " + quarantined.format(t="stg_file_profiles")
+    con.execute(f"create or replace table stg_quarantine as {union}")
+    status = {
+        (source, st): n
+        for source, st, n in con.sql(
+            "select source, status, count(*) from stg_event_rows group by all union all "
+            + ("select source, status, count(*) from stg_file_profiles group by all" if profiles
+               else "select NULL, NULL, 0 where false")
+        ).fetchall()
+    }
+    counts = []
+    for plan in plans:  # the balances exactly as load_staged computes them
+        name = plan.source.name
+        mine = [f for f in staged if f.input.source == name]
+        loaded, quarantined_n, duplicate, suppressed = (
+            status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate", "suppressed"))
+        in_files = sum(f.rows_read for f in mine)
+        if in_files != loaded + quarantined_n + duplicate + suppressed:
+            raise RuntimeError(
+                f"source {name!r}: {in_files} rows in its files but {loaded} loaded + {quarantined_n} quarantined + "
+                f"{duplicate} duplicate + {suppressed} suppressed"
+            )
+        counts.append(SourceCounts(name, plan.source.format, len(mine), in_files - suppressed, loaded, quarantined_n,
+                                   duplicate, round(sum(f.seconds for f in mine), 3), rows_suppressed=suppressed))
+    for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles", "_jm_inc_map_profiles"):
+        con.execute(f"drop table if exists {t}")
+    return counts
+
+
+def _affected_stg_events(con: duckdb.DuckDBPyConnection, keys: str) -> None:
+    """``stg_events`` (every column, as ``load_staged`` writes it) of the loaded rows of
+    ``keys`` (a narrow table of :func:`load_incremental`) that carry an affected identifier:
+    read from their staged Parquet by position."""
+    con.execute(f"create or replace temp table inc_stg_keys as select source_file, _staged, _row from {keys} where {_FILTER}")
+    paths = [r[0] for r in con.execute("select distinct _staged from inc_stg_keys order by 1").fetchall()]
+    if not paths:  # nobody affected (a re-run): the models get no events
+        from .schema import STG_EVENT_COLUMNS
+
+        con.execute("create temp table stg_events (" + ", ".join(f'"{c}" {t}' for c, t in STG_EVENT_COLUMNS.items()) + ")")
+    else:
+        con.execute(
+            "create temp table stg_events as select p.* exclude (filename, file_row_number, status, reason, "
+            "position_kind, raw) replace (k.source_file as source_file) "
+            "from read_parquet($f, union_by_name=true, filename=true, file_row_number=true) p "
+            "join inc_stg_keys k on k._staged = p.filename and k._row = p.file_row_number "
+            "order by source, source_file, source_line",
+            {"f": paths},
+        )
+    con.execute("drop table inc_stg_keys")
+    con.execute("drop table if exists _jm_inc_map_events")
+
+
+
 def _files_table(con: duckdb.DuckDBPyConnection, name: str, files: tuple[str, ...]) -> None:
     con.execute(f"create or replace temp table {name} (source_file varchar)")
     if files:
@@ -272,6 +408,32 @@ _FILTER = (  # NULL-safe: an event without a user_id is not "unknown", it is not
 )
 
 
+def keep_merged_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """In a build file that starts as a byte copy of the published warehouse
+    (``warehouse.open_build(copy_published=True)``), drop every table but the merged marts
+    (:data:`MERGED_MARTS`): the rest is rebuilt or carried exactly as in a new build file,
+    while ``events``, ``sessions``, ``customers`` and ``identity_links`` are edited in place
+    by :func:`build_incremental` (only the affected customers' rows are deleted and inserted,
+    instead of copying every unaffected row into a new table). Returns the dropped tables."""
+    dropped = [name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and not temporary "
+        "order by table_name").fetchall() if name not in MERGED_MARTS]
+    for name in dropped:
+        con.execute(f'drop table "{name}"')
+    for (name,) in con.execute("select view_name from duckdb_views() where not internal and not temporary "
+                               "and database_name = current_database()").fetchall():
+        con.execute(f'drop view "{name}"')
+    return dropped
+
+
+def _in_place(con: duckdb.DuckDBPyConnection) -> bool:
+    """The build file holds the published merged marts (it started as a copy of the warehouse)."""
+    have = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and not temporary"
+    ).fetchall()}
+    return all(t in have for t in MERGED_MARTS)
+
+
 def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse: Path, delta: FileDelta) -> dict:
     """Build the journeys marts from the published warehouse plus the affected customers'
     events (see the module docstring), then the signal and path marts from them. Reads
@@ -291,11 +453,20 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
             con.execute(f'create or replace temp view "prev_{t}" as select * from prev_inc."{t}"')
         rounds = affected_identifiers(con, delta)
         # the affected customers' events and profile rows, then the registry's journeys models on them
+        narrow = "_row" in {r[0] for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'stg_events'").fetchall()}
         con.execute("alter table stg_events rename to inc_stg_events_all")
         con.execute("alter table stg_profiles rename to inc_stg_profiles_all")
-        con.execute(f"create temp table stg_events as select * from inc_stg_events_all where {_FILTER}")
+        if narrow:  # load_incremental: the affected rows' columns are read now, from their staged Parquet
+            _affected_stg_events(con, "inc_stg_events_all")
+        else:
+            con.execute(f"create temp table stg_events as select * from inc_stg_events_all where {_FILTER}")
         con.execute(f"create temp table stg_profiles as select * from inc_stg_profiles_all where {_FILTER}")
         rebuilt_events = con.execute("select count(*) from stg_events").fetchone()[0]
+        in_place = _in_place(con)
+        if in_place:  # the build file is a copy of the published one: its marts are edited, not re-created
+            for t in MERGED_MARTS:
+                con.execute(f'alter table "{t}" rename to "inc_base_{t}"')
         tables.build_tables(con, config, "journeys", journey_params(config))
         for t in MERGED_MARTS:
             con.execute(f'alter table "{t}" rename to "inc_{t}"')
@@ -305,20 +476,29 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
             f"select distinct customer_id from prev_events where {_FILTER} "
             "union select distinct customer_id from inc_events"
         )
-        con.execute(
-            "create table events as select * from inc_events union all "
-            f"select * from prev_events where not ({_FILTER})"
-        )
-        for t in ("sessions", "customers"):
+        kept_links = ("not exists (select 1 from int_incremental_affected_identifiers a "
+                      "where a.id_type = p.to_type and a.id_value = p.to_value)")
+        if in_place:  # delete the affected customers' published rows, insert the rebuilt ones
+            con.execute(f"delete from inc_base_events where {_FILTER}")
+            for t in ("sessions", "customers"):
+                con.execute(f'delete from "inc_base_{t}" '
+                            "where customer_id in (select customer_id from inc_affected_customers)")
+            con.execute(f"delete from inc_base_identity_links p where not ({kept_links})")
+            for t in MERGED_MARTS:
+                con.execute(f'insert into "inc_base_{t}" by name select * from "inc_{t}"')
+                con.execute(f'alter table "inc_base_{t}" rename to "{t}"')
+        else:
             con.execute(
-                f'create table "{t}" as select * from "inc_{t}" union all select * from "prev_{t}" '
-                "where customer_id not in (select customer_id from inc_affected_customers)"
+                "create table events as select * from inc_events union all "
+                f"select * from prev_events where not ({_FILTER})"
             )
-        con.execute(
-            "create table identity_links as select * from inc_identity_links union all "
-            "select * from prev_identity_links p where not exists (select 1 from int_incremental_affected_identifiers a "
-            "where a.id_type = p.to_type and a.id_value = p.to_value)"
-        )
+            for t in ("sessions", "customers"):
+                con.execute(
+                    f'create table "{t}" as select * from "inc_{t}" union all select * from "prev_{t}" '
+                    "where customer_id not in (select customer_id from inc_affected_customers)"
+                )
+            con.execute(f"create table identity_links as select * from inc_identity_links union all "
+                        f"select * from prev_identity_links p where {kept_links}")
         customers = con.execute("select count(*) from inc_affected_customers").fetchone()[0]
         for t in MERGED_MARTS:
             con.execute(f'drop table "inc_{t}"')

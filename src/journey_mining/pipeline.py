@@ -199,14 +199,23 @@ def build_warehouse(ctx: RunContext, staged: list[StagedFile], progress: Progres
         key = f"{f.input.source}: {f.input.file}"
         timer.add("ingest", detail=key + ("" if f.was_read else " (staged rows reused)"),
                   started_at=ctx.ingest_started.get(key), seconds=f.seconds, rows=f.rows_read)
-    con, build = wh.open_build(config.warehouse_path, ctx.run_id)
+    # an incremental build starts as a byte copy of the published warehouse (edited in place)
+    try:
+        con, build = wh.open_build(config.warehouse_path, ctx.run_id, copy_published=reason is None)
+    except OSError as e:  # e.g. no room for the copy of the published warehouse: one line
+        _reraise_as_output_error(e, f"the warehouse build file {wh.build_path(config.warehouse_path, ctx.run_id)}")
+        raise
     models.TIMER = timer
     try:
+        if reason is None:
+            with timer.step("load", detail="copy of the published warehouse: every table but the merged marts dropped"):
+                incremental.keep_merged_tables(con)
         key = prepare_suppressions(con, config.warehouse_path)  # erased people (journey forget)
         with timer.step("load", detail="stg_events, stg_profiles, stg_quarantine",
                         rows=lambda: _count(con, "stg_events")):
-            counts = wh.load_staged(con, [*staged, *kept], ctx.plans,
-                                    suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
+            load = wh.load_staged if reason is not None else incremental.load_incremental  # narrow: keys only
+            counts = load(con, [*staged, *kept], ctx.plans,
+                          suppress=(lambda c, t: mark_suppressed(c, t, key)) if key else None)
         if progress:
             for c in counts:
                 progress(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -61,11 +62,21 @@ def ledger_path(warehouse: Path) -> Path:
     return warehouse.with_name(f".{warehouse.name}.runs.jsonl")
 
 
-def open_build(warehouse: Path, run_id: str) -> tuple[duckdb.DuckDBPyConnection, Path]:
+def open_build(warehouse: Path, run_id: str, *, copy_published: bool = False) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """Open this run's build file (a new, empty one; with ``copy_published``, a byte copy of
+    the published warehouse, which an incremental run edits in place: see
+    :func:`journey_mining.incremental.keep_merged_tables`). A crash leaves the published file
+    untouched either way: only the copy is written."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     for stale in warehouse.parent.glob(f".{warehouse.name}.build-*"):
         stale.unlink(missing_ok=True)  # left by a crashed run
     path = build_path(warehouse, run_id)
+    if copy_published:
+        try:
+            shutil.copyfile(warehouse, path)  # sealed (checkpointed, no WAL): the copy is complete
+        except BaseException:  # disk full, interrupted: no partial copy stays behind
+            path.unlink(missing_ok=True)
+            raise
     # The build's tables never rely on insertion order (every ordered table says ORDER BY;
     # int_events numbers rows for joins only): without it DuckDB streams and spills freely.
     # The checks of benchmarks/table_hashes.py show the tables are the same either way.
