@@ -167,39 +167,74 @@ def out_of_memory(source_name: str, file: object) -> SourceError:
 def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, target: str = "_file_staged") -> str:
     """Read ONE file of a source and run its per-file staging model; returns the name of a
     temp table with one row per row read (``status`` loaded | quarantined; duplicates across
-    files are marked later, over all staged files: :func:`mark_duplicates`)."""
+    files are marked later, over all staged files: :func:`mark_duplicates`).
+
+    The reader's relation reaches the staging model through the view ``_src_raw`` (no copy);
+    a reader that builds raw text on demand (``ReaderOutput.raw_sql``) is asked for it only
+    for the quarantined rows, so ``raw`` of its loaded rows is NULL."""
     source = plan.source
     read, default_ts = reader_for(source.format)
     columns = PROFILE_OUT_COLUMNS if source.is_profile else EVENT_COLUMNS
-    col_list = ", ".join(ident(c) for c in columns)
-    con.execute("drop table if exists _src_raw")
-    con.execute(
-        "create temp table _src_raw as select "
-        + ", ".join(f"NULL::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
-        + ", NULL::VARCHAR as position_kind limit 0"
-    )
+    con.execute("drop view if exists _src_raw")
+    out = None
     try:
         out = read(con, source, file)
+        # typed like the reader contract says (a bare NULL column has type NULL)
+        con.sql(
+            "select "
+            + ", ".join(f"{ident(c)}::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
+            + f", $kind::VARCHAR as position_kind from {out.relation}",
+            params={"kind": out.position_kind},
+        ).create_view("_src_raw")
+        if source.is_profile:
+            table = build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target=target, temp=True)
+        else:
+            params = {
+                "source": source.name,
+                "channel": source.channel,
+                **_timestamp_params(source, default_ts),
+                **_SANE_RANGE,
+            }
+            table = build_table(con, "staging", "stg_source_events", params, target=target, temp=True)
+        if out.raw_sql is not None:
+            _fill_quarantined_raw(con, table, out)
     except SourceError:
         raise
     except duckdb.OutOfMemoryException:
         raise out_of_memory(source.name, file) from None
     except (duckdb.Error, OSError, UnicodeError) as e:
         raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
+    finally:
+        con.execute("drop view if exists _src_raw")
+        if out is not None:
+            _drop_relation(con, out.relation)
+    return table
+
+
+def _fill_quarantined_raw(con: duckdb.DuckDBPyConnection, table: str, out: ReaderOutput) -> None:
+    """Set ``raw`` of the quarantined rows of ``table`` from the reader's ``raw_sql`` (a
+    second pass over the file that builds the text of those rows only)."""
     con.execute(
-        f"insert into _src_raw select {col_list}, $kind from {out.relation}",
-        {"kind": out.position_kind},
+        f"create or replace temp table _jm_raw_lines as select distinct source_line as line "
+        f"from {table} where status = 'quarantined' and raw is null"
     )
-    con.execute(f"drop table {out.relation}")
-    if source.is_profile:
-        return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target=target, temp=True)
-    params = {
-        "source": source.name,
-        "channel": source.channel,
-        **_timestamp_params(source, default_ts),
-        **_SANE_RANGE,
-    }
-    return build_table(con, "staging", "stg_source_events", params, target=target, temp=True)
+    try:
+        if con.execute("select count(*) from _jm_raw_lines").fetchone()[0]:
+            con.execute(
+                f"update {table} set raw = r.raw from ({out.raw_sql}) r "
+                f"where {table}.source_line = r.line and {table}.status = 'quarantined'",
+                dict(out.raw_params or {}),
+            )
+    finally:
+        con.execute("drop table _jm_raw_lines")
+
+
+def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = $n", {"n": name}
+    ).fetchall()
+    if kind:
+        con.execute(f"drop {'view' if kind[0][0] == 'VIEW' else 'table'} {ident(name)}")
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, target: str, *, temp: bool = True) -> str:
@@ -370,7 +405,15 @@ def ingest_file(
         if hit:  # a reader that caught the error and quarantined the file
             raise out_of_memory(plan.source.name, file)
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
-        con.execute(f"copy (select * from {table} order by source_line) to $p (format parquet)", {"p": str(tmp)})
+        # `raw` is only ever used for quarantined rows (warehouse.load_staged); event_id
+        # orders the rows of one line (a Zendesk ticket's events), so a re-run gives the
+        # same file
+        con.execute(
+            f"copy (select * replace (case when status = 'quarantined' then raw end as raw) "
+            f"from {table} order by source_line{'' if plan.source.is_profile else ', event_id'}) "
+            f"to $p (format parquet)",
+            {"p": str(tmp)},
+        )
     except duckdb.OutOfMemoryException:
         tmp.unlink(missing_ok=True)
         raise out_of_memory(plan.source.name, file) from None
