@@ -11,8 +11,42 @@
 -- score must be finite numbers. Anything else is quarantined with a reason naming the value.
 with
 
-source_rows as (
+source_rows as not materialized (
     select * from _src_raw
+),
+
+-- Files without ids get a deterministic one: a hash of the row's content and of its
+-- occurrence number among identical rows of the same file (two same-day orders stay two
+-- events; the same file delivered twice gives the same ids). Only the rows without an id
+-- are numbered (a window over every row would sort the whole file for nothing); each
+-- branch filters on the id alone, so the file is read twice, never copied.
+rows_with_id as (
+    select *, NULL::VARCHAR as content_hash, NULL::BIGINT as occurrence
+    from source_rows
+    where nullif(trim(event_id), '') is not null
+),
+
+content_hashed as (
+    select
+        *,
+        md5(to_json([event_type, occurred_at, user_id, anonymous_id, email, url, referrer,
+                     utm_source, utm_medium, utm_campaign, campaign, touchpoint, revenue,
+                     score, text, properties])::varchar) as content_hash
+    from source_rows
+    where nullif(trim(event_id), '') is null
+),
+
+rows_without_id as (
+    select
+        *,
+        row_number() over (partition by file, content_hash order by line) as occurrence
+    from content_hashed
+),
+
+numbered as (
+    select * from rows_with_id
+    union all
+    select * from rows_without_id
 ),
 
 cleaned as (
@@ -26,7 +60,7 @@ cleaned as (
         nullif(lower(regexp_replace(email, '^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$', '', 'g')), '') as email_clean,
         nullif(trim(revenue), '') as revenue_text,
         nullif(trim(score), '') as score_text
-    from source_rows
+    from numbered
 ),
 
 parsed as (
@@ -100,30 +134,14 @@ validated as (
     from checked
 ),
 
--- Files without ids get a deterministic one: a hash of the row's content and of its
--- occurrence number among identical rows of the same file (two same-day orders stay two
--- events; the same file delivered twice gives the same ids).
-content_keyed as (
-    select
-        *,
-        case when nullif(trim(event_id), '') is null then
-            md5(to_json([event_type, occurred_at, user_id, anonymous_id, email, url, referrer,
-                         utm_source, utm_medium, utm_campaign, campaign, touchpoint, revenue,
-                         score, text, properties])::varchar)
-        end as content_hash
-    from validated
-),
-
 identified as (
     select
         *,
         coalesce(
             nullif(trim(event_id), ''),
-            'h' || left(md5(content_hash || '#' || row_number() over (
-                partition by file, content_hash order by line
-            )::varchar), 24)
+            'h' || left(md5(content_hash || '#' || occurrence::varchar), 24)
         ) as event_id_final
-    from content_keyed
+    from validated
 ),
 
 final as (

@@ -27,7 +27,7 @@ import duckdb
 
 from ..config import Config, SourceConfig
 from ..errors import SourceError, one_line
-from ..models import build_table
+from ..models import build_table, model_params, model_sql
 from .base import (
     EVENT_COLUMNS,
     MAX_EPOCH_S,
@@ -164,42 +164,131 @@ def out_of_memory(source_name: str, file: object) -> SourceError:
     )
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, plan: SourcePlan, file: Path, target: str = "_file_staged") -> str:
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    plan: SourcePlan,
+    file: Path,
+    target: str = "_file_staged",
+    *,
+    parquet: Path | None = None,
+) -> str:
     """Read ONE file of a source and run its per-file staging model; returns the name of a
     temp table with one row per row read (``status`` loaded | quarantined; duplicates across
-    files are marked later, over all staged files: :func:`mark_duplicates`)."""
+    files are marked later, over all staged files: :func:`mark_duplicates`).
+
+    The reader's relation reaches the staging model through the view ``_src_raw`` (no copy);
+    a reader that builds raw text on demand (``ReaderOutput.raw_sql``) is asked for it only
+    for the quarantined rows, so ``raw`` of its loaded rows is NULL.
+
+    ``parquet``: instead of a temp table, stream the staged rows into this Parquet file
+    (returned) in :data:`STAGED_ORDER`, with ``raw`` of quarantined rows only (the only rows
+    it is ever used for: ``warehouse.load_staged``)."""
     source = plan.source
     read, default_ts = reader_for(source.format)
     columns = PROFILE_OUT_COLUMNS if source.is_profile else EVENT_COLUMNS
-    col_list = ", ".join(ident(c) for c in columns)
-    con.execute("drop table if exists _src_raw")
-    con.execute(
-        "create temp table _src_raw as select "
-        + ", ".join(f"NULL::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
-        + ", NULL::VARCHAR as position_kind limit 0"
-    )
+    con.execute("drop view if exists _src_raw")
+    out = None
     try:
         out = read(con, source, file)
+        # typed like the reader contract says (a bare NULL column has type NULL)
+        con.sql(
+            "select "
+            + ", ".join(f"{ident(c)}::{'BIGINT' if c == 'line' else 'VARCHAR'} as {ident(c)}" for c in columns)
+            + f", $kind::VARCHAR as position_kind from {out.relation}",
+            params={"kind": out.position_kind},
+        ).create_view("_src_raw")
+        if source.is_profile:
+            model, params = "stg_source_profiles", {"source": source.name}
+        else:
+            model = "stg_source_events"
+            params = {
+                "source": source.name,
+                "channel": source.channel,
+                **_timestamp_params(source, default_ts),
+                **_SANE_RANGE,
+            }
+        if parquet is not None:
+            order = STAGED_ORDER["profiles" if source.is_profile else "events"]
+            sql = model_sql("staging", model)
+            con.execute(
+                f"copy (select * replace (case when status = 'quarantined' then raw end as raw) "
+                f"from (\n{sql}\n) order by {order}) to $jm_parquet (format parquet)",
+                {**model_params(sql, params), "jm_parquet": str(parquet)},
+            )
+            if out.raw_sql is not None:
+                _fill_quarantined_raw_in_file(con, parquet, out, order)
+            return str(parquet)
+        table = build_table(con, "staging", model, params, target=target, temp=True)
+        if out.raw_sql is not None:
+            _fill_quarantined_raw(con, table, out)
+        return table
     except SourceError:
         raise
     except duckdb.OutOfMemoryException:
         raise out_of_memory(source.name, file) from None
     except (duckdb.Error, OSError, UnicodeError) as e:
         raise SourceError(f"source {source.name!r}: cannot read {file}: {one_line(e)}") from None
+    finally:
+        con.execute("drop view if exists _src_raw")
+        if out is not None:
+            _drop_relation(con, out.relation)
+
+
+# The order of a staged file's rows: by line, a line's rows (a Zendesk ticket's events) by
+# event_id, so a re-run writes the same file.
+STAGED_ORDER = {"events": "source_line, event_id", "profiles": "source_line"}
+
+
+def _fill_quarantined_raw(con: duckdb.DuckDBPyConnection, table: str, out: ReaderOutput) -> None:
+    """Set ``raw`` of the quarantined rows of ``table`` from the reader's ``raw_sql`` (a
+    second pass over the file that builds the text of those rows only)."""
     con.execute(
-        f"insert into _src_raw select {col_list}, $kind from {out.relation}",
-        {"kind": out.position_kind},
+        f"create or replace temp table _jm_raw_lines as select distinct source_line as line "
+        f"from {table} where status = 'quarantined' and raw is null"
     )
-    con.execute(f"drop table {out.relation}")
-    if source.is_profile:
-        return build_table(con, "staging", "stg_source_profiles", {"source": source.name}, target=target, temp=True)
-    params = {
-        "source": source.name,
-        "channel": source.channel,
-        **_timestamp_params(source, default_ts),
-        **_SANE_RANGE,
-    }
-    return build_table(con, "staging", "stg_source_events", params, target=target, temp=True)
+    try:
+        if con.execute("select count(*) from _jm_raw_lines").fetchone()[0]:
+            con.execute(
+                f"update {table} set raw = r.raw from ({out.raw_sql}) r "
+                f"where {table}.source_line = r.line and {table}.status = 'quarantined'",
+                dict(out.raw_params or {}),
+            )
+    finally:
+        con.execute("drop table _jm_raw_lines")
+
+
+def _fill_quarantined_raw_in_file(con: duckdb.DuckDBPyConnection, path: Path, out: ReaderOutput, order: str) -> None:
+    """The staged file ``path`` again, with ``raw`` of its quarantined rows from the reader's
+    ``raw_sql``; rewritten only when it has quarantined rows."""
+    tmp = path.with_name(path.name + ".raw")
+    con.execute(
+        "create or replace temp table _jm_raw_lines as select distinct source_line as line "
+        "from read_parquet($p) where status = 'quarantined' and raw is null",
+        {"p": str(path)},
+    )
+    try:
+        if not con.execute("select count(*) from _jm_raw_lines").fetchone()[0]:
+            return
+        con.execute("create temp table _jm_raw_text as " + out.raw_sql, dict(out.raw_params or {}))
+        con.execute(
+            f"copy (select s.* replace (case when s.status = 'quarantined' then coalesce(s.raw, r.raw) end as raw) "
+            f"from read_parquet($p) s left join _jm_raw_text r on r.line = s.source_line "
+            f"order by {order}) to $tmp (format parquet)",
+            {"p": str(path), "tmp": str(tmp)},
+        )
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        con.execute("drop table if exists _jm_raw_text")
+        con.execute("drop table _jm_raw_lines")
+
+
+def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = $n", {"n": name}
+    ).fetchall()
+    if kind:
+        con.execute(f"drop {'view' if kind[0][0] == 'VIEW' else 'table'} {ident(name)}")
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, target: str, *, temp: bool = True) -> str:
@@ -363,17 +452,20 @@ def ingest_file(
     tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
     con = new_connection()
     try:
-        table = stage_file(con, plan, file)
-        hit = con.execute(
-            f"select source_file from {table} where reason ilike '%Out of Memory Error%' limit 1"
-        ).fetchall()
+        stage_file(con, plan, file, parquet=tmp)
+        rows, hit = con.execute(
+            "select count(*), count(*) filter (where reason ilike '%Out of Memory Error%') from read_parquet($p)",
+            {"p": str(tmp)},
+        ).fetchone()
         if hit:  # a reader that caught the error and quarantined the file
+            tmp.unlink(missing_ok=True)
             raise out_of_memory(plan.source.name, file)
-        rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
-        con.execute(f"copy (select * from {table} order by source_line) to $p (format parquet)", {"p": str(tmp)})
     except duckdb.OutOfMemoryException:
         tmp.unlink(missing_ok=True)
         raise out_of_memory(plan.source.name, file) from None
+    except BaseException:  # the staged file is complete or absent
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
     tmp.replace(staged)

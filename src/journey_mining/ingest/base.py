@@ -7,7 +7,8 @@ these columns, all VARCHAR except ``line``:
 ``file``       the file's path as given by the source glob
 ``line``       1-based line number (line-oriented formats) or record number (others);
                ``position_kind`` in the quarantine says which
-``raw``        the raw text of the record (the line, the JSON element, the XES event)
+``raw``        the raw text of the record (the line, the JSON element, the XES event), or
+               NULL when the reader builds it on demand (:class:`ReaderOutput` ``raw_sql``)
 ``error``      NULL for a usable record; otherwise why it could not be parsed (quarantined)
 <canonical>    every name in :data:`journey_mining.schema.READER_COLUMNS`, as text;
                ``properties`` is a JSON object (as text) of everything else in the record
@@ -72,10 +73,18 @@ _counter = itertools.count()
 
 @dataclass(frozen=True)
 class ReaderOutput:
-    """What a reader returns: the relation's name and parameters its SQL needs."""
+    """What a reader returns: the relation's name and parameters its SQL needs.
+
+    A reader whose raw text costs as much as the rest of the row (a Parquet row turned into
+    JSON) may leave ``raw`` NULL in its relation and give ``raw_sql`` instead: a query (with
+    bound ``raw_params``) of ``line, raw`` restricted to the lines in the temp table
+    ``_jm_raw_lines (line)``. Staging asks it only for the rows it quarantines (``raw`` is
+    kept for nothing else), so loaded rows never pay for their text."""
 
     relation: str
     position_kind: str = "line"  # line | record
+    raw_sql: str | None = None
+    raw_params: Mapping[str, object] | None = None
 
 
 def temp_name(prefix: str) -> str:

@@ -31,7 +31,14 @@ from .base import (
     projected_fields,
     temp_name,
 )
-from .jsonutil import jptr, json_text_sql, read_json_values, read_text_lines, unique_fields
+from .jsonutil import (
+    INTERNAL_PREFIX,
+    jptr,
+    json_text_sql,
+    read_json_values,
+    read_text_lines,
+    unique_fields,
+)
 from .recover import bom_encoding, gunzip_prefix, transcode_bom
 
 __all__ = ["Records", "file_kind", "read_records", "read_mapped"]
@@ -80,7 +87,16 @@ def read_mapped(
     properties_name: str = "properties",
 ) -> ReaderOutput:
     """:func:`read_records`, then the source's column mapping: the whole of a reader for a
-    format whose files already hold one record per row (``events``, ``customers``)."""
+    format whose files already hold one record per row (``events``, ``customers``).
+
+    A Parquet file is not copied: the result is a temp view over the file (one streamed
+    pass), ``properties`` of nested columns come straight from their Parquet types, and the
+    raw text (the row as JSON) is built only for the rows staging quarantines
+    (``ReaderOutput.raw_sql``)."""
+    if file_kind(file) == "parquet":
+        lazy = _parquet_view(con, source, file, output, properties_name)
+        if lazy is not None:
+            return lazy
     rec = read_records(con, source, file)
     extra = None
     if rec.json_col is not None:
@@ -351,8 +367,8 @@ def _parquet_text(field: str, column_type: str) -> str:
     return f"{col}::VARCHAR"
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
-    out = temp_name("rec")
+def _parquet_schema(con: duckdb.DuckDBPyConnection, file: Path) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The fields of a Parquet file, in order, and their DuckDB types."""
     try:
         desc = con.execute("select * from read_parquet($f) limit 0", {"f": str(file)}).description
     except duckdb.Error as e:
@@ -360,8 +376,78 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
     fields = tuple(d[0] for d in desc)
     types = dict(con.execute("select column_name, column_type from (describe select * from read_parquet($f))",
                              {"f": str(file)}).fetchall())
+    return fields, types
+
+
+def _parquet_raw_sql(fields: tuple[str, ...]) -> str:
+    """A Parquet row's raw text: the row as one JSON object (nested values stay nested)."""
+    return "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
+
+
+# Names the reader's own columns take (and DuckDB compares names case-insensitively): a
+# Parquet file with such a column takes the copying path below, whose results it defines.
+_RESERVED = ("file", "line", "raw", "error", "file_row_number")
+
+
+def _may_nest(column_type: str) -> bool:
+    """Whether a value of a Parquet column's type can be a JSON object or array."""
+    t = column_type.upper()
+    return t.startswith(("STRUCT", "MAP", "UNION", "JSON", "VARIANT")) or t.endswith("]")
+
+
+def _parquet_view(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    file: Path,
+    output: tuple[str, ...],
+    properties_name: str,
+) -> ReaderOutput | None:
+    """One Parquet file as a temp view in :data:`EVENT_COLUMNS` layout (``raw`` NULL; its text
+    on demand via ``raw_sql``), giving exactly the rows of the copying path
+    (:func:`_read_parquet` + :func:`read_mapped`): the same text of every field, and for a
+    field going to ``properties`` ``to_json`` of its value where that is an object or array
+    (what the copying path finds by re-parsing the whole row's JSON), else its text.
+    None for a file the copying path must read (a column named like a reader column)."""
+    fields, types = _parquet_schema(con, file)
+    if any(f.lower() in _RESERVED or f.lower().startswith(INTERNAL_PREFIX) for f in fields):
+        return None
+    used = projected_fields(source, fields, output=output, properties_name=properties_name)
+    # the inner projection: every field as its text (`_parquet_text`, as the copying path's
+    # table holds it), plus a typed copy of each field that may nest and goes to properties
+    inner = [f"{_parquet_text(f, types.get(f, ''))} as {ident(f)}" for f in fields]
+    pairs = []
+    for i, f in enumerate(f for f in fields if f not in used):
+        value = f"to_json(nullif({ident(f)}::VARCHAR, ''))"
+        if _may_nest(types.get(f, "")):
+            typed = ident(f"{INTERNAL_PREFIX}typed_{i}")
+            inner.append(f"{ident(f)} as {typed}")
+            value = f"case when json_type(to_json({typed})) in ('OBJECT', 'ARRAY') then to_json({typed}) else {value} end"
+        pairs.append(f"{literal(f)}, {value}")
+    extra = f"json_merge_patch('{{}}', json_object({', '.join(pairs)}))" if pairs else None
+    select_list, params = canonical_projection(
+        source, fields, output=output, properties_name=properties_name, extra_properties_sql=extra
+    )
+    out = temp_name(properties_name)
+    rel = con.sql(
+        f"select file, line, NULL::VARCHAR as raw, NULL::VARCHAR as error, {select_list} from ("
+        f"select $f as file, file_row_number + 1 as line, {', '.join(inner)} "
+        f"from read_parquet($f, file_row_number=true))",
+        params={"f": str(file), **params},
+    )
+    rel.create_view(out)
+    raw_sql = (
+        f"select file_row_number + 1 as line, {_parquet_raw_sql(fields)} as raw "
+        f"from read_parquet($f, file_row_number=true) "
+        f"where file_row_number + 1 in (select line from _jm_raw_lines)"
+    )
+    return ReaderOutput(out, "record", raw_sql, {"f": str(file)})
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, file: Path) -> Records:
+    out = temp_name("rec")
+    fields, types = _parquet_schema(con, file)
     cols = ", ".join(f"{_parquet_text(f, types.get(f, ''))} as {ident(f)}" for f in fields)
-    raw = "to_json(struct_pack(" + ", ".join(f"{ident(f)} := {ident(f)}" for f in fields) + "))::VARCHAR"
+    raw = _parquet_raw_sql(fields)
     con.execute(
         f"create temp table {out} as select *, raw::JSON as _jm_json from ("
         f"select $f as file, file_row_number + 1 as line, {raw} as raw, "

@@ -109,11 +109,12 @@ def snake_sql(expr: str) -> str:
 
 def remove_keys_sql(json_expr: str, keys: Iterable[str]) -> str:
     """The JSON object ``json_expr`` without ``keys`` (top level) and without null members,
-    via RFC 7396 merge patches; NULL when ``json_expr`` is not an object."""
+    via RFC 7396 merge patches (applied in turn, one parse of ``json_expr``); NULL when
+    ``json_expr`` is not an object."""
     patch = json.dumps({k: None for k in keys}, ensure_ascii=False)
     return (
         f"case when json_type({json_expr}) = 'OBJECT' then "
-        f"json_merge_patch(json_merge_patch('{{}}', {json_expr}), {literal(patch)})::VARCHAR end"
+        f"json_merge_patch('{{}}', {json_expr}, {literal(patch)})::VARCHAR end"
     )
 
 

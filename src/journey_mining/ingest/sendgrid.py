@@ -41,7 +41,6 @@ from .base import ReaderOutput, canonical_projection, ident, projected_fields, t
 from .jsonutil import (
     create_event_table,
     jptr,
-    json_text_sql,
     path_fields,
     read_json_values,
     remove_keys_sql,
@@ -54,35 +53,49 @@ __all__ = ["read", "DEFAULT_TIMESTAMP_FORMAT"]
 DEFAULT_TIMESTAMP_FORMAT = "epoch_s"
 
 _J = "_jm_json"
+# Every top-level value a row needs is taken from ONE parse of the record
+# (json_extract with a list of paths): `_jm_vals[i]` is the JSON value of key i.
+_VALS = "_jm_vals"
 
 
-def _s(key: str) -> str:
-    return f"nullif({_J}->>{jptr(key)}, '')"
+def _text(value: str) -> str:
+    """Text of one JSON value: scalars unquoted, objects/arrays as JSON text (as
+    :func:`json_text_sql` gives for a key of the record)."""
+    return (
+        f"case when json_type({value}) in ('OBJECT', 'ARRAY') "
+        f"then ({value})::VARCHAR else json_extract_string({value}, '$') end"
+    )
 
 
-def _utm(name: str) -> str:
-    raw = f"nullif(regexp_extract({_s('url')}, '[?&]{name}=([^&#]*)', 1), '')"
-    decoded = f"replace({raw}, '+', ' ')"
-    return f"coalesce(try(url_decode({decoded})), {decoded})"
+def _defaults(val) -> dict[str, str]:
+    """The default mapping as SQL over ``val(key)``, the JSON value of a top-level key."""
+
+    def s_(key: str) -> str:
+        return f"nullif(json_extract_string({val(key)}, '$'), '')"
+
+    def utm(name: str) -> str:
+        raw = f"nullif(regexp_extract({s_('url')}, '[?&]{name}=([^&#]*)', 1), '')"
+        decoded = f"replace({raw}, '+', ' ')"
+        return f"coalesce(try(url_decode({decoded})), {decoded})"
+
+    first_category = (
+        f"case when json_type({val('category')}) = 'ARRAY' then nullif(json_extract_string({val('category')}, '$[0]'), '') "
+        f"else {s_('category')} end"
+    )
+    return {
+        "event_id": s_("sg_event_id"),
+        "event_type": f"'email_' || {snake_sql(s_('event'))}",
+        "occurred_at": s_("timestamp"),
+        "email": s_("email"),
+        "user_id": s_("user_id"),
+        "url": s_("url"),
+        "utm_source": utm("utm_source"),
+        "utm_medium": utm("utm_medium"),
+        "utm_campaign": utm("utm_campaign"),
+        "campaign": f"coalesce({s_('marketing_campaign_name')}, {s_('campaign')}, {first_category})",
+    }
 
 
-_FIRST_CATEGORY = (
-    f"case when json_type({_J}->{jptr('category')}) = 'ARRAY' then nullif({_J}->>{jptr('category', '0')}, '') "
-    f"else {_s('category')} end"
-)
-
-_DEFAULTS = {
-    "event_id": _s("sg_event_id"),
-    "event_type": f"'email_' || {snake_sql(_s('event'))}",
-    "occurred_at": _s("timestamp"),
-    "email": _s("email"),
-    "user_id": _s("user_id"),
-    "url": _s("url"),
-    "utm_source": _utm("utm_source"),
-    "utm_medium": _utm("utm_medium"),
-    "utm_campaign": _utm("utm_campaign"),
-    "campaign": f"coalesce({_s('marketing_campaign_name')}, {_s('campaign')}, {_FIRST_CATEGORY})",
-}
 # Fields the defaults read; `category` stays in properties (it may hold several values).
 _CONSUMED = (
     "sg_event_id",
@@ -94,6 +107,7 @@ _CONSUMED = (
     "marketing_campaign_name",
     "campaign",
 )
+_KEYS = (*_CONSUMED, "category")  # the keys the defaults read
 
 
 def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> ReaderOutput:
@@ -104,16 +118,21 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
         f"where _jm_error is null and json_type(_jm_json) <> 'OBJECT'"
     )
     fields = unique_fields(".".join(p) for p in path_fields(con, v, _J, 1, "_jm_error is null"))
-    cols = "".join(f", {json_text_sql(_J, (f,))} as {ident(f)}" for f in fields)
-    used = projected_fields(source, fields, _DEFAULTS, _CONSUMED)
+    keys = list(dict.fromkeys([*fields, *_KEYS]))
+    index = {k: i + 1 for i, k in enumerate(keys)}
+    defaults = _defaults(lambda key: f"{_VALS}[{index[key]}]")
+    cols = "".join(f", {_text(f'{_VALS}[{index[f]}]')} as {ident(f)}" for f in fields)
+    used = projected_fields(source, fields, defaults, _CONSUMED)
     select, params = canonical_projection(
-        source, fields, _DEFAULTS, extra_properties_sql=remove_keys_sql(_J, sorted(used))
+        source, fields, defaults, extra_properties_sql=remove_keys_sql(_J, sorted(used))
     )
+    paths = "[" + ", ".join(jptr(k) for k in keys) + "]"
     create_event_table(
         con,
         out,
         f"select $f as file, _jm_line as line, _jm_raw as raw, _jm_error as error, {select} "
-        f"from (select _jm_line, _jm_raw, _jm_error, _jm_json{cols} from {v})",
+        f"from (select _jm_line, _jm_raw, _jm_error, _jm_json, {_VALS}{cols} from ("
+        f"select *, json_extract({_J}, {paths}) as {_VALS} from {v}))",
         {"f": str(file), **params},
     )
     con.execute(f"drop table {v}")
