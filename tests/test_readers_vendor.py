@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
-import time
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -566,13 +565,11 @@ def test_real_helpdesk_xes():
 
 @pytest.mark.skipif(not BPIC2012.exists(), reason="real data not available")
 def test_real_bpic2012_xes():
+    # (how long it takes is the benchmark's business, not a unit test's: `make bench`)
     con = duckdb.connect()
-    t = time.perf_counter()
     out = xes.read(con, source("xes", BPIC2012), BPIC2012)
-    elapsed = time.perf_counter() - t
     stats = con.sql(
         f"select count(*), count(distinct user_id), count(error), count(occurred_at), "
         f"count(distinct event_type) from {out.relation}"
     ).fetchall()[0]
     assert stats == (262200, 13087, 0, 262200, 24)
-    assert elapsed < 30
