@@ -567,6 +567,61 @@ def test_out_of_memory_in_a_reader_fails_the_run_instead_of_quarantining_the_fil
     assert not cfg.warehouse_path.exists()
 
 
+def test_with_the_default_memory_limit_a_file_that_needs_more_is_retried_with_the_machine_share(tmp_path, monkeypatch):
+    """The default memory_limit is capped (3,000 MB); one input file whose reader needs more
+    (the 10M benchmark's 171 MB Zendesk export needs ~4 GB) is staged again with
+    RETRY_MEMORY_LIMIT (60% of RAM) instead of failing the run. Here the run's limit is 36MB,
+    where the sample's SendGrid file runs out of memory (the test above): with a retry limit
+    it stages exactly the rows it stages with ample memory; without one (a configured limit)
+    and when the retry runs out too, it is the one-line error naming the limits."""
+    from journey_mining import ingest
+
+    cfg = _sample_config(tmp_path, ("email",))
+    plan = next(p for p in plan_sources(cfg) if p.source.name == "email")
+    file = plan.files[0]
+
+    def staged_rows(folder: str) -> list:
+        con = duckdb.connect()
+        f = next((tmp_path / folder).glob("*.parquet"))
+        rows = con.execute("select * from read_parquet($f) order by source_line, event_id", {"f": str(f)}).fetchall()
+        con.close()
+        return rows
+
+    monkeypatch.setattr(ingest, "RUN_SETTINGS", {"memory_limit": "1GB", "threads": 1})
+    monkeypatch.setattr(ingest, "RETRY_MEMORY_LIMIT", None)
+    ample = ingest.ingest_file(plan, file, tmp_path / "ample")
+
+    monkeypatch.setattr(ingest, "RUN_SETTINGS", {"memory_limit": "36MB", "threads": 1})
+    with pytest.raises(ingest.ReaderOutOfMemory, match=r"memory_limit = 36MB\)"):
+        ingest.ingest_file(plan, file, tmp_path / "configured")
+    assert not list((tmp_path / "configured").glob("*"))  # nothing half-written
+
+    monkeypatch.setattr(ingest, "RETRY_MEMORY_LIMIT", "1GB")
+    retried = ingest.ingest_file(plan, file, tmp_path / "retried")
+    assert retried.rows_read == ample.rows_read > 9_000
+    assert staged_rows("retried") == staged_rows("ample")
+
+    monkeypatch.setattr(ingest, "RETRY_MEMORY_LIMIT", "30MB")
+    with pytest.raises(ingest.ReaderOutOfMemory, match="memory_limit = 36MB, then 30MB on a retry"):
+        ingest.ingest_file(plan, file, tmp_path / "both")
+    assert not list((tmp_path / "both").glob("*"))
+
+
+def test_a_run_retries_with_the_machine_share_only_under_the_default_memory_limit(tmp_path):
+    from journey_mining import ingest
+    from journey_mining.config import retry_memory_limit_mb
+
+    for execution, expected in ((None, retry_memory_limit_mb()), ({"memory_limit": "2GB"}, None)):
+        cfg = _sample_config(tmp_path / str(expected), ("web",), execution)
+        ctx = pipeline.prepare_run(cfg)
+        pipeline.begin(ctx)
+        try:
+            assert ingest.RETRY_MEMORY_LIMIT == (None if expected is None else f"{expected}MB")
+        finally:
+            pipeline.cleanup(ctx)
+        assert ingest.RETRY_MEMORY_LIMIT is None
+
+
 def test_disk_full_during_export_is_one_line_and_publishes_nothing(project, monkeypatch):
     cfg = load_config(project / "journey.toml")
     pipeline.run_pipeline(cfg)

@@ -186,7 +186,8 @@ _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(%|(K|M|G|T)i?B)\s*$", re.IGNORECASE)
 # and never above the cap. The cap bounds a run's peak RSS on a large machine: DuckDB spills
 # above memory_limit, and the rest of the process (Python, pyarrow, pandas) adds a margin on
 # top (docs/operations.md: ~0.5 GB measured at 10M events), so a 10M-event run stays under 4 GB
-# whatever the machine. The JSON readers need more than 2 GB (docs/operations.md), hence 3 GB.
+# whatever the machine. A file whose reader needs more (a whole JSON document: ~20x its size)
+# is retried with the uncapped share (retry_memory_limit_mb; docs/operations.md).
 DEFAULT_MEMORY_SHARE = 0.6
 MIN_DEFAULT_MEMORY_MB = 256
 MAX_DEFAULT_MEMORY_MB = 3000
@@ -217,6 +218,20 @@ def default_memory_limit_mb(ram_mb: int | None = None) -> int:
     return min(MAX_DEFAULT_MEMORY_MB, max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE)))
 
 
+def retry_memory_limit_mb(ram_mb: int | None = None) -> int | None:
+    """With the default memory_limit, the limit one input file's staging is retried with after
+    running out of memory: 60% of RAM without the cap (None when that is no more than the
+    default). A whole-document JSON export needs about 20x its size (the 10M benchmark's 171 MB
+    Zendesk export: out of memory at 3,000 MB, 4.0 GB peak RSS at 6 GB).
+
+        >>> retry_memory_limit_mb(23_000), retry_memory_limit_mb(4_000)
+        (13800, None)
+    """
+    ram = machine_memory_mb() if ram_mb is None else ram_mb
+    share = max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE))
+    return share if share > default_memory_limit_mb(ram) else None
+
+
 @dataclass(frozen=True)
 class ExecutionConfig:
     """``[execution]``: resources of every DuckDB connection a run opens (docs/operations.md).
@@ -243,6 +258,18 @@ class ExecutionConfig:
     shards: int = 1
     executor: str = "local"
     dask_address: str | None = None
+
+    def retry_memory_limit(self) -> str | None:
+        """The limit a file whose staging ran out of memory is retried with: only with the
+        default memory_limit (:func:`retry_memory_limit_mb`); a configured one is never exceeded.
+
+            >>> ExecutionConfig(memory_limit="2GB").retry_memory_limit() is None
+            True
+        """
+        if self.memory_limit is not None:
+            return None
+        mb = retry_memory_limit_mb()
+        return None if mb is None else f"{mb}MB"
 
     @property
     def is_sharded(self) -> bool:

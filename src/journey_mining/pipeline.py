@@ -124,6 +124,7 @@ def begin(ctx: RunContext, progress: Progress | None = None) -> None:
                                            "started_at": ctx.started_at.isoformat(), "config_path": ctx.config_path})
         ingest.RUN_SETTINGS.clear()
         ingest.RUN_SETTINGS.update(config.duckdb_settings())
+        ingest.RETRY_MEMORY_LIMIT = config.execution.retry_memory_limit()  # None: a configured limit
         if not config.full_refresh:  # --full-refresh: ignore the manifest and the staged cache
             ctx.previous = incremental.read_previous(config.warehouse_path)
     except BaseException as e:
@@ -334,6 +335,7 @@ def cleanup(ctx: RunContext) -> None:
     if config.temp_directory == config.warehouse_path.parent / TEMP_DIRECTORY_NAME:
         shutil.rmtree(config.temp_directory, ignore_errors=True)
     ingest.RUN_SETTINGS.clear()
+    ingest.RETRY_MEMORY_LIMIT = None
     outputs.release_run_lock(config.warehouse_path)
 
 

@@ -121,6 +121,13 @@ def plan_sources(config: Config) -> list[SourcePlan]:
 # threads, temp_directory); the pipeline sets them for its run (journey_mining.pipeline).
 RUN_SETTINGS: dict[str, object] = {}
 CONNECTION_SETTINGS = ("memory_limit", "threads", "temp_directory", "preserve_insertion_order")
+# The memory_limit a file's staging is retried with, once, after running out of memory under
+# the run's limit; None: no retry. The pipeline sets it only when ``[execution] memory_limit``
+# is not configured (config.ExecutionConfig.retry_memory_limit: the machine's uncapped share):
+# the capped default bounds a run's memory, but one input file whose reader needs more (a
+# whole-document JSON export needs about 20x its size) still loads. A limit the user set is
+# never exceeded: there, running out of memory is the one-line error naming the setting.
+RETRY_MEMORY_LIMIT: str | None = None
 
 
 def new_connection(path: str | Path = ":memory:", settings: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
@@ -154,14 +161,23 @@ _SANE_RANGE = {
 }
 
 
-def out_of_memory(source_name: str, file: object) -> SourceError:
+def out_of_memory(source_name: str, file: object, retried_with: str | None = None) -> SourceError:
     """The one-line error for a reader that ran out of memory: never a quarantined file
-    (its rows are not bad; with more memory they load)."""
+    (its rows are not bad: with more memory they load)."""
     mem = RUN_SETTINGS.get("memory_limit", "the default")
-    return SourceError(
+    retried = f", then {retried_with} on a retry" if retried_with else ""
+    return ReaderOutOfMemory(
         f"source {source_name!r}: DuckDB ran out of memory reading {file} "
-        f"(execution.memory_limit = {mem}): raise [execution] memory_limit"
+        f"(execution.memory_limit = {mem}{retried}): raise [execution] memory_limit"
     )
+
+
+class ReaderOutOfMemory(SourceError):
+    """:func:`out_of_memory`'s error: a one-line SourceError a caller can tell apart."""
+
+
+class _OutOfMemory(Exception):
+    """Staging one file ran out of memory (see :func:`_stage_into`)."""
 
 
 def stage_file(
@@ -450,7 +466,24 @@ def ingest_file(
         staged = cache_dir / staged_name(plan.source, row.sha256)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = staged.with_name(f"{staged.name}.tmp-{run_id}")
-    con = new_connection()
+    try:
+        rows = _stage_into(plan, file, tmp, None)
+    except _OutOfMemory:
+        if RETRY_MEMORY_LIMIT is None:
+            raise out_of_memory(plan.source.name, file) from None
+        try:  # the default limit: once more with the machine's share (RETRY_MEMORY_LIMIT)
+            rows = _stage_into(plan, file, tmp, {**RUN_SETTINGS, "memory_limit": RETRY_MEMORY_LIMIT})
+        except _OutOfMemory:
+            raise out_of_memory(plan.source.name, file, RETRY_MEMORY_LIMIT) from None
+    tmp.replace(staged)
+    return StagedFile(row, plan.source.is_profile, staged, rows, True, round(time.perf_counter() - started, 3))
+
+
+def _stage_into(plan: SourcePlan, file: Path, tmp: Path, settings: dict[str, object] | None) -> int:
+    """Stage ``file`` into the Parquet ``tmp`` in a new connection (``settings``: None for the
+    run's); returns its rows. Raises :class:`_OutOfMemory` (``tmp`` removed) when DuckDB ran
+    out of memory, also in a reader that caught the error and quarantined the file."""
+    con = new_connection(settings=settings)
     try:
         stage_file(con, plan, file, parquet=tmp)
         rows, hit = con.execute(
@@ -458,18 +491,16 @@ def ingest_file(
             {"p": str(tmp)},
         ).fetchone()
         if hit:  # a reader that caught the error and quarantined the file
-            tmp.unlink(missing_ok=True)
-            raise out_of_memory(plan.source.name, file)
-    except duckdb.OutOfMemoryException:
+            raise _OutOfMemory
+    except (duckdb.OutOfMemoryException, ReaderOutOfMemory, _OutOfMemory):
         tmp.unlink(missing_ok=True)
-        raise out_of_memory(plan.source.name, file) from None
+        raise _OutOfMemory from None
     except BaseException:  # the staged file is complete or absent
         tmp.unlink(missing_ok=True)
         raise
     finally:
         con.close()
-    tmp.replace(staged)
-    return StagedFile(row, plan.source.is_profile, staged, rows, True, round(time.perf_counter() - started, 3))
+    return rows
 
 
 def _parquet_rows(path: Path) -> int:
