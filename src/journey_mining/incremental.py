@@ -238,20 +238,6 @@ def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *,
 # --------------------------------------------------------------------------- the build
 
 
-def _staged_map(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFile]) -> list[str]:
-    """Temp table ``name`` (staged Parquet path -> the input file using it now); returns the
-    distinct staged paths (as ``warehouse.load_staged`` maps them)."""
-    import pyarrow as pa
-
-    con.register("_jm_inc_map", pa.table({"staged": [str(f.staged) for f in files],
-                                          "input_file": [f.input.file for f in files]}))
-    try:
-        con.execute(f"create or replace temp table {name} as select * from _jm_inc_map")
-    finally:
-        con.unregister("_jm_inc_map")
-    return list(dict.fromkeys(str(f.staged) for f in files))
-
-
 def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
                      suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
     """An incremental run's load: the same balances, ``stg_quarantine`` and ``stg_profiles``
@@ -267,20 +253,19 @@ def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], p
     same model and the same ordering columns; only columns nobody reads before the affected
     customers are known are left out."""
     from .ingest import mark_duplicates
-    from .warehouse import load_staged
+    from .warehouse import finish_load, load_staged, staged_map
 
     events = [f for f in staged if not f.is_profile]
-    profiles = [f for f in staged if f.is_profile]
     if not events:  # nothing to narrow
         return load_staged(con, staged, plans, suppress)
-    paths = _staged_map(con, "_jm_inc_map_events", events)
+    paths = staged_map(con, "_jm_map_stg_file_events", events)
     scan = "read_parquet($f, union_by_name=true, filename=true, file_row_number=true)"
     con.execute(
         "create or replace temp table stg_file_events as "
         "select p.source, p.event_id, m.input_file as source_file, p.source_line, p.status, "
         "null::varchar as reason, null::varchar as position_kind, null::varchar as raw, "
         "p.user_id, p.anonymous_id, p.email, p.filename as _staged, p.file_row_number as _row "
-        f"from {scan} p join _jm_inc_map_events m on m.staged = p.filename",
+        f"from {scan} p join _jm_map_stg_file_events m on m.staged = p.filename",
         {"f": paths},
     )
     # quarantined rows (few): their reason, position and raw text, read apart (the raw text
@@ -292,59 +277,9 @@ def load_incremental(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], p
         {"f": paths},
     )
     mark_duplicates(con, "stg_event_rows")
-    if suppress is not None:  # rows of erased people (journey_mining.erasure)
-        suppress(con, "stg_event_rows")
-    con.execute(
-        "create or replace table stg_events as select source, event_id, source_file, source_line, "
-        "user_id, anonymous_id, email, _staged, _row from stg_event_rows where status = 'loaded'"
-    )
-    quarantined = (
-        "select source, source_file as file, source_line as line, position_kind, raw, reason "
-        "from {t} where status = 'quarantined'"
-    )
-    union = quarantined.format(t="stg_event_rows")
-    if profiles:  # as load_staged: every profile row (few), every column
-        ppaths = _staged_map(con, "_jm_inc_map_profiles", profiles)
-        con.execute(
-            "create or replace temp table stg_file_profiles as select p.* exclude (filename) replace ("
-            "m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
-            "from read_parquet($f, union_by_name=true, filename=true) p "
-            "join _jm_inc_map_profiles m on m.staged = p.filename",
-            {"f": ppaths},
-        )
-        if suppress is not None:
-            suppress(con, "stg_file_profiles")
-        con.execute(
-            "create or replace table stg_profiles as select * exclude (status, reason, position_kind, raw) "
-            "from stg_file_profiles where status = 'loaded'"
-        )
-        union += " union all by name " + quarantined.format(t="stg_file_profiles")
-    con.execute(f"create or replace table stg_quarantine as {union}")
-    status = {
-        (source, st): n
-        for source, st, n in con.sql(
-            "select source, status, count(*) from stg_event_rows group by all union all "
-            + ("select source, status, count(*) from stg_file_profiles group by all" if profiles
-               else "select NULL, NULL, 0 where false")
-        ).fetchall()
-    }
-    counts = []
-    for plan in plans:  # the balances exactly as load_staged computes them
-        name = plan.source.name
-        mine = [f for f in staged if f.input.source == name]
-        loaded, quarantined_n, duplicate, suppressed = (
-            status.get((name, s), 0) for s in ("loaded", "quarantined", "duplicate", "suppressed"))
-        in_files = sum(f.rows_read for f in mine)
-        if in_files != loaded + quarantined_n + duplicate + suppressed:
-            raise RuntimeError(
-                f"source {name!r}: {in_files} rows in its files but {loaded} loaded + {quarantined_n} quarantined + "
-                f"{duplicate} duplicate + {suppressed} suppressed"
-            )
-        counts.append(SourceCounts(name, plan.source.format, len(mine), in_files - suppressed, loaded, quarantined_n,
-                                   duplicate, round(sum(f.seconds for f in mine), 3), rows_suppressed=suppressed))
-    for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles", "_jm_inc_map_profiles"):
-        con.execute(f"drop table if exists {t}")
-    return counts
+    # the same balances, profiles and quarantine as load_staged; stg_events: keys only
+    return finish_load(con, staged, plans, suppress,
+                       "source, event_id, source_file, source_line, user_id, anonymous_id, email, _staged, _row")
 
 
 def _affected_stg_events(con: duckdb.DuckDBPyConnection, keys: str) -> None:
@@ -367,7 +302,6 @@ def _affected_stg_events(con: duckdb.DuckDBPyConnection, keys: str) -> None:
             {"f": paths},
         )
     con.execute("drop table inc_stg_keys")
-    con.execute("drop table if exists _jm_inc_map_events")
 
 
 

@@ -93,37 +93,41 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def staged_map(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFile]) -> list[str]:
+    """Temp table ``name`` (staged Parquet path -> the input file using it now); returns the
+    distinct staged paths. A staged Parquet is keyed by content, so its rows carry the path of
+    the file it was first staged from: joined to this map, ``source_file`` is the path of the
+    input that uses it now (two inputs with the same bytes both read it)."""
+    import pyarrow as pa
+
+    con.register("_jm_staged_map", pa.table({"staged": [str(f.staged) for f in files],
+                                             "input_file": [f.input.file for f in files]}))
+    try:
+        con.execute(f"create or replace temp table {name} as select * from _jm_staged_map")
+    finally:
+        con.unregister("_jm_staged_map")
+    return list(dict.fromkeys(str(f.staged) for f in files))
+
+
+def staged_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFile]) -> None:
+    """Temp table ``name``: every column of every row of the staged Parquet of ``files``, with
+    ``source_file`` of the input using it now (:func:`staged_map`). ``raw`` (the row's text as
+    read: a whole Zendesk ticket, ...) is only ever used for quarantined rows: dropped from the
+    others here, it is never held in memory twice."""
+    paths = staged_map(con, f"_jm_map_{name}", files)
+    con.execute(
+        f"create or replace temp table {name} as select p.* exclude (filename) replace ("
+        f"m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
+        f"from read_parquet($f, union_by_name=true, filename=true) p join _jm_map_{name} m on m.staged = p.filename",
+        {"f": paths},
+    )
+
+
 def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
                 suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
     """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the staged
     Parquet of every input file, marking duplicates across files (``stg_events_deduplicated``);
-    returns each source's balance (rows read = loaded + quarantined + duplicate).
-
-    A staged Parquet is keyed by content, so its rows carry the path of the file it was
-    first staged from: ``source_file`` is set to the path of the input that uses it now
-    (two inputs with the same bytes both read it)."""
-    import pyarrow as pa
-
-    def view(name: str, files: list[StagedFile]) -> None:
-        mapping = pa.table({
-            "staged": [str(f.staged) for f in files],
-            "input_file": [f.input.file for f in files],
-        })
-        con.register("_jm_staged_map", mapping)
-        try:
-            con.execute(f"create temp table _jm_map_{name} as select * from _jm_staged_map")
-        finally:
-            con.unregister("_jm_staged_map")
-        paths = list(dict.fromkeys(str(f.staged) for f in files))
-        # `raw` (the row's text as read: a whole Zendesk ticket, ...) is only ever used for
-        # quarantined rows: dropped from the others here, it is never held in memory twice.
-        con.execute(
-            f"create or replace temp table {name} as select p.* exclude (filename) replace ("
-            f"m.input_file as source_file, case when p.status = 'quarantined' then p.raw end as raw) "
-            f"from read_parquet($f, union_by_name=true, filename=true) p join _jm_map_{name} m on m.staged = p.filename",
-            {"f": paths},
-        )
-
+    returns each source's balance (rows read = loaded + quarantined + duplicate)."""
     # The row tables are temp tables (never in the build file's WAL: a checkpoint of the build
     # file before the journey models measurably raises their memory peak). stg_events is not
     # sorted: no model depends on its physical order (int_events' event_key is a join key only;
@@ -131,24 +135,33 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
     # costs time and memory at scale (benchmarks/table_hashes.py: the same tables). stg_events
     # stays a table of the build file: as a temp table it raised the 1M run's peak RSS by
     # ~250 MB (held in DuckDB's memory, not on disk) for no measurable gain.
-    events = [f for f in staged if not f.is_profile]
-    profiles = [f for f in staged if f.is_profile]
-    view("stg_file_events", events)
+    staged_rows(con, "stg_file_events", [f for f in staged if not f.is_profile])
     mark_duplicates(con, "stg_event_rows")
     con.execute("drop table stg_file_events")  # read once: never two wide copies held at a time
+    return finish_load(con, staged, plans, suppress, "* exclude (status, reason, position_kind, raw)")
+
+
+def finish_load(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
+                suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None,
+                event_columns: str) -> list[SourceCounts]:
+    """The load after duplicates are marked in ``stg_event_rows`` (:func:`load_staged`,
+    ``incremental.load_incremental``): erased people's rows suppressed, ``stg_events`` (the
+    loaded rows' ``event_columns``, a select list written by the caller), ``stg_profiles``,
+    ``stg_quarantine``; returns each source's balance, checked against the rows in its files."""
     if suppress is not None:  # rows of erased people (journey_mining.erasure)
         suppress(con, "stg_event_rows")
     con.execute(
-        "create or replace table stg_events as select * exclude (status, reason, position_kind, raw) "
+        f"create or replace table stg_events as select {event_columns} "
         "from stg_event_rows where status = 'loaded'"
     )
+    profiles = [f for f in staged if f.is_profile]
     quarantined = (
         "select source, source_file as file, source_line as line, position_kind, raw, reason "
         "from {t} where status = 'quarantined'"
     )
     union = quarantined.format(t="stg_event_rows")
     if profiles:  # without profile sources the journey models see no profiles
-        view("stg_file_profiles", profiles)
+        staged_rows(con, "stg_file_profiles", profiles)
         if suppress is not None:
             suppress(con, "stg_file_profiles")
         con.execute(
@@ -182,10 +195,9 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
         read = in_files - suppressed
         counts.append(SourceCounts(name, plan.source.format, len(mine), read, loaded, quarantined_n, duplicate,
                                    round(sum(f.seconds for f in mine), 3), rows_suppressed=suppressed))
-    for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles"):
+    for t in ("stg_event_rows", "stg_file_events", "stg_file_profiles",
+              "_jm_map_stg_file_events", "_jm_map_stg_file_profiles"):
         con.execute(f"drop table if exists {t}")
-    con.execute("drop table if exists _jm_map_stg_file_events")
-    con.execute("drop table if exists _jm_map_stg_file_profiles")
     return counts
 
 
