@@ -214,8 +214,13 @@ def default_memory_limit_mb(ram_mb: int | None = None) -> int:
         >>> default_memory_limit_mb(23_000), default_memory_limit_mb(4_000), default_memory_limit_mb(0)
         (3000, 2400, 256)
     """
+    return min(MAX_DEFAULT_MEMORY_MB, _machine_share_mb(ram_mb))
+
+
+def _machine_share_mb(ram_mb: int | None) -> int:
+    """60% of ``ram_mb`` (default: this machine's RAM), at least 256 MB."""
     ram = machine_memory_mb() if ram_mb is None else ram_mb
-    return min(MAX_DEFAULT_MEMORY_MB, max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE)))
+    return max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE))
 
 
 def retry_memory_limit_mb(ram_mb: int | None = None) -> int | None:
@@ -227,9 +232,8 @@ def retry_memory_limit_mb(ram_mb: int | None = None) -> int | None:
         >>> retry_memory_limit_mb(23_000), retry_memory_limit_mb(4_000)
         (13800, None)
     """
-    ram = machine_memory_mb() if ram_mb is None else ram_mb
-    share = max(MIN_DEFAULT_MEMORY_MB, int(ram * DEFAULT_MEMORY_SHARE))
-    return share if share > default_memory_limit_mb(ram) else None
+    share = _machine_share_mb(ram_mb)
+    return share if share > MAX_DEFAULT_MEMORY_MB else None
 
 
 @dataclass(frozen=True)
