@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -14,6 +16,17 @@ GOLDEN = Path(__file__).parent / "golden"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 if not REALDATA.exists():  # CI: shared/ beside the clone
     REALDATA = Path(os.environ.get("JOURNEY_REALDATA", Path.cwd().parent / "shared" / "realdata"))
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that is not part of a package (``benchmarks/*.py``), loaded by its path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 STAGED_COLUMNS = (
     "status, reason, event_id, source, channel, event_type, "

@@ -6,7 +6,6 @@ benchmark (`make bench`) is not part of the suite; this keeps its code from rott
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import tomllib
 from pathlib import Path
@@ -14,15 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-BENCH_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+from .helpers import BENCHMARKS, load_script
+
+BENCH_PY = BENCHMARKS / "bench.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("journey_bench", BENCH_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH_PY, "journey_bench")
 
 
 def test_doctests(bench):

@@ -3,21 +3,17 @@ hash of a table ignores row order and run-dependent columns, and sees every real
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import duckdb
 import pytest
 
-PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "table_hashes.py"
+from .helpers import BENCHMARKS, load_script
 
 
 @pytest.fixture(scope="module")
 def th():
-    spec = importlib.util.spec_from_file_location("journey_table_hashes", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCHMARKS / "table_hashes.py", "journey_table_hashes")
 
 
 def _warehouse(path: Path, rows: list[tuple], run_id: str = "r1", order: str = "asc") -> Path:
