@@ -2,6 +2,11 @@
 -- channel:event_type, and for page views channel:page_view:<url path> (no scheme, host, query
 -- or fragment; '/' when empty). touchpoint: renamed by the first touchpoint rule (file order)
 -- matching the whole raw touchpoint (glob, or regex whose name may use \1), else unchanged.
+--
+-- The touchpoint depends only on an event's channel, event_type, url and touchpoint: it is
+-- computed once per distinct combination of them (hundreds at 1M events), whose events are
+-- grouped as a list of event keys and unnested at the end (the url regexes run once per
+-- combination, not per event; with a distinct url on every event it is one group each).
 with events as (
     select event_key, channel, event_type, url, touchpoint from int_events
 ),
@@ -10,18 +15,24 @@ rules as (
     select rule_index, glob_pattern, regex_pattern, name from cfg_touchpoint_rules
 ),
 
+inputs as (
+    select channel, event_type, url, touchpoint, list(event_key) as event_keys
+    from events
+    group by channel, event_type, url, touchpoint
+),
+
 url_paths as (
     select
         *,
         regexp_replace(
             regexp_replace(url, '[?#].*$', ''), '^([A-Za-z][A-Za-z0-9+.\-]*:)?//[^/]*', ''
         ) as url_path
-    from events
+    from inputs
 ),
 
 defaults as (
     select
-        event_key,
+        event_keys,
         coalesce(
             touchpoint,
             case
@@ -55,7 +66,7 @@ first_matches as (
 
 final as (
     select
-        defaults.event_key,
+        unnest(defaults.event_keys) as event_key,
         defaults.raw_touchpoint,
         coalesce(first_matches.touchpoint, defaults.raw_touchpoint) as touchpoint,
         first_matches.touchpoint_rule

@@ -5,6 +5,7 @@
 --
 -- Only the loaded rows of a (source, event_id) loaded more than once (usually none) are
 -- ranked, by their keys and rowid: the wide rows are never sorted, and join back by rowid.
+-- (A full load marks its rows in place instead: stg_event_duplicate_copies, the same rule.)
 with
 
 file_rows as (

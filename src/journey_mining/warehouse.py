@@ -34,7 +34,6 @@ from .ingest import (
     SourceCounts,
     SourcePlan,
     StagedFile,
-    mark_duplicates,
     new_connection,
 )
 from .tables import carried_tables
@@ -126,7 +125,8 @@ def staged_rows(con: duckdb.DuckDBPyConnection, name: str, files: list[StagedFil
 def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
                 suppress: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> list[SourceCounts]:
     """Create ``stg_events``, ``stg_profiles`` and ``stg_quarantine`` from the staged
-    Parquet of every input file, marking duplicates across files (``stg_events_deduplicated``);
+    Parquet of every input file, marking duplicates across files in place
+    (:func:`mark_duplicates_in_place`, the rule of ``stg_events_deduplicated``);
     returns each source's balance (rows read = loaded + quarantined + duplicate)."""
     # The row tables are temp tables (never in the build file's WAL: a checkpoint of the build
     # file before the journey models measurably raises their memory peak). stg_events is not
@@ -136,9 +136,23 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans:
     # stays a table of the build file: as a temp table it raised the 1M run's peak RSS by
     # ~250 MB (held in DuckDB's memory, not on disk) for no measurable gain.
     staged_rows(con, "stg_file_events", [f for f in staged if not f.is_profile])
-    mark_duplicates(con, "stg_event_rows")
-    con.execute("drop table stg_file_events")  # read once: never two wide copies held at a time
+    mark_duplicates_in_place(con)
     return finish_load(con, staged, plans, suppress, "* exclude (status, reason, position_kind, raw)")
+
+
+def mark_duplicates_in_place(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the later copies of an event loaded more than once in ``stg_file_events`` as
+    ``duplicate``, in place, and rename it ``stg_event_rows``: the rows
+    ``stg_events_deduplicated`` would write, without a second wide copy of every staged row
+    (the narrow model ``stg_event_duplicate_copies`` names the copies; usually none)."""
+    from .models import build_table
+
+    build_table(con, "staging", "stg_event_duplicate_copies", temp=True)
+    con.execute("update stg_file_events set status = 'duplicate' "
+                "where rowid in (select file_row_id from stg_event_duplicate_copies)")
+    con.execute("drop table stg_event_duplicate_copies")
+    con.execute("drop table if exists stg_event_rows")
+    con.execute("alter table stg_file_events rename to stg_event_rows")
 
 
 def finish_load(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], plans: list[SourcePlan],
