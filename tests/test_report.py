@@ -169,6 +169,44 @@ def test_report_sql_leaves_no_tables(tiny):
     con.close()
 
 
+def test_one_pass_over_events_gives_the_per_event_definitions(tiny):
+    """The touchpoint columns, the touchpoint graph's stages and the time between stages read
+    report_customer_stage_touchpoints (the report's one pass over events) and give what the
+    per-event definitions give when computed from events directly."""
+    from journey_mining.models import build_table, model_sql
+
+    for name in ("report_stage_touchpoints", "report_touchpoint_stages", "report_stage_durations"):
+        assert re.search(r"\bfrom events\b", model_sql("report", name)) is None, name
+    con = _con(tiny)
+    build_table(con, "report", "report_customer_groups", {"persona": "persona"}, temp=True)
+    build_table(con, "report", "report_customer_stage_touchpoints", {}, temp=True)
+    params = {"top_touchpoints": 1000, "top_pain_points": 10}
+    got = [(r["group_id"], r["stage_index"], r["touchpoint"], r["events"], r["customers"])
+           for r in query(con, "report_stage_touchpoints", params)]
+    want = con.execute("""
+        select group_id, stage_index, touchpoint, count(*), count(distinct customer_id)
+        from events inner join report_customer_groups using (customer_id)
+        where touchpoint is not null group by all order by all""").fetchall()
+    assert sorted(got) == want and want
+    got = [(r["touchpoint"], r["stage_index"], r["events"]) for r in query(con, "report_touchpoint_stages")]
+    want = con.execute("""
+        select touchpoint, arg_max(stage_index, (n, -stage_index)), sum(n)
+        from (select touchpoint, stage_index, count(*) as n from events where touchpoint is not null group by all)
+        group by touchpoint order by touchpoint""").fetchall()
+    assert got == want
+    got = [(r["group_id"], r["from_stage_index"], r["customers"], r["median_seconds"])
+           for r in query(con, "report_stage_durations")]
+    want = con.execute("""
+        with firsts as (select customer_id, stage_index, min(occurred_at) as first_at from events group by all),
+        reach as (select customer_id, s.stage_index, min(first_at) as at from firsts
+                  inner join cfg_stages as s on firsts.stage_index >= s.stage_index group by all)
+        select group_id, a.stage_index, count(*), median((epoch_us(b.at) - epoch_us(a.at)) / 1000000)
+        from reach as a inner join reach as b on b.customer_id = a.customer_id and b.stage_index = a.stage_index + 1
+        inner join report_customer_groups as g on g.customer_id = a.customer_id group by all order by all""").fetchall()
+    assert got == want and want
+    con.close()
+
+
 # --------------------------------------------------------------------------- the HTML
 
 

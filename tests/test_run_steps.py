@@ -152,7 +152,8 @@ def test_every_writing_connection_of_a_run_gets_the_execution_settings(project: 
     builds = [v for p, v in seen if ".build-" in p]
     assert builds[0]["preserve_insertion_order"] is False
     # ... ingest (in memory), the build file, the export (in memory), the export's timing
-    assert seen[-2][0] == ":memory:" and seen[-2][1]["preserve_insertion_order"] is False
+    # the export keeps insertion order: it is what writes each COPY's ORDER BY into the file
+    assert seen[-2][0] == ":memory:" and seen[-2][1]["preserve_insertion_order"] is True
     assert ".build-" in seen[-1][0]
     assert others == []  # nothing writing opened without the settings
     # the export's graphs read the build file on the export's connection, not on one of their own

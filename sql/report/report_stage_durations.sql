@@ -3,8 +3,8 @@
 -- definition as the stage_durations mart (reach as in int_customer_stage_reach: a skipped
 -- stage is reached with the next one); group 0 equals stage_durations.
 with stage_firsts as (
-    select customer_id, stage_index, min(occurred_at) as first_at
-    from events
+    select customer_id, stage_index, min(first_at) as first_at
+    from report_customer_stage_touchpoints
     group by customer_id, stage_index
 ),
 

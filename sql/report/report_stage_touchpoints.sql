@@ -1,9 +1,12 @@
 -- One row per map group, stage and touchpoint shown in that stage's column: the
 -- $top_touchpoints touchpoints with the most events at the stage, plus every touchpoint that
 -- is one of the $top_pain_points ranked pain points at that stage (so its mark has a place).
--- events / customers: the group's events at the stage on the touchpoint, and its customers.
-with events as (
-    select customer_id, stage_index, touchpoint from events where touchpoint is not null
+-- events / customers: the group's events at the stage on the touchpoint, and its customers
+-- (from report_customer_stage_touchpoints: one row per customer there, so a count of rows).
+with customer_touchpoints as (
+    select customer_id, stage_index, touchpoint, events
+    from report_customer_stage_touchpoints
+    where touchpoint is not null
 ),
 
 groups as (
@@ -19,11 +22,11 @@ pain as (
 volumes as (
     select
         groups.group_id,
-        events.stage_index,
-        events.touchpoint,
-        count(*) as events,
-        count(distinct events.customer_id) as customers
-    from events
+        customer_touchpoints.stage_index,
+        customer_touchpoints.touchpoint,
+        sum(customer_touchpoints.events)::bigint as events,
+        count(*) as customers
+    from customer_touchpoints
     inner join groups using (customer_id)
     group by all
 ),

@@ -1,12 +1,14 @@
 -- One row per touchpoint: the stage most of its events are at (ties: the earlier stage),
 -- used to place it in a column of the touchpoint graph.
-with events as (
-    select touchpoint, stage_index from events where touchpoint is not null
+with customer_touchpoints as (
+    select touchpoint, stage_index, events
+    from report_customer_stage_touchpoints
+    where touchpoint is not null
 ),
 
 stage_counts as (
-    select touchpoint, stage_index, count(*) as events
-    from events
+    select touchpoint, stage_index, sum(events)::bigint as events
+    from customer_touchpoints
     group by touchpoint, stage_index
 ),
 

@@ -24,13 +24,17 @@ publishing anything, so a failed export publishes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 from . import __version__, ingest
 from .errors import ConfigError
@@ -105,8 +109,10 @@ def write_export(
     tmp = export_tmp_path(parquet_dir, run_id)
     if tmp.exists() and is_owned_export(tmp):  # a retry of this run's export
         shutil.rmtree(tmp)
-    # every statement below has its own ORDER BY: nothing relies on insertion order
-    con = new_connection(settings={**ingest.RUN_SETTINGS, "preserve_insertion_order": False})
+    # preserve_insertion_order stays on: it is what makes a COPY write its ORDER BY into the
+    # file (with it off, each thread's sorted run landed in the file one after another, so the
+    # files were neither sorted nor the same from run to run)
+    con = new_connection(settings={**ingest.RUN_SETTINGS, "preserve_insertion_order": True})
     try:
         con.execute("attach $p as w (read_only)", {"p": str(database)})
         if pseudonymize_key:  # the key is bound, never SQL text; a macro reads it from a temp table
@@ -118,42 +124,14 @@ def write_export(
         tmp.mkdir()
         write_export_marker(tmp, run_id)
         manifest: dict[str, dict] = {}
+        previous = _previous_export(parquet_dir)
         for done, table in enumerate(tables):
             if table in EXPORTED_LAST and before_last is not None:
                 con.execute("detach w")
                 before_last(done)
                 before_last = None
                 con.execute("attach $p as w (read_only)", {"p": str(database)})
-            types = dict(con.execute(
-                "select column_name, data_type from duckdb_columns() "
-                "where database_name = 'w' and table_name = $t order by column_index",
-                {"t": table},
-            ).fetchall())
-            cols = set(types)
-            extra, part = PARTITIONS.get(table, (None, None))
-            order = ORDER.get(table, "all")
-            if order != "all" and not set(c.strip() for c in order.split(",")) <= cols:
-                order = "all"
-            columns = ", ".join(
-                f'cast({_ident(c)} as {EXPORT_CASTS[t]}) as {_ident(c)}' if t in EXPORT_CASTS
-                else f"_jm_pseudonymize({_ident(c)}) as {_ident(c)}"
-                if pseudonymize_key and c in PSEUDONYMIZED_COLUMNS and t == "VARCHAR"
-                else _ident(c)
-                for c, t in types.items()
-            )
-            select = f'select {columns}{", " + extra if extra else ""} from w.{_ident(table)} order by {order}'
-            manifest[table] = _manifest_entry(con, table, select, part)
-            target = tmp / table
-            if part:
-                con.execute(
-                    f"copy ({select}) to $p (format parquet, partition_by ({part}), overwrite_or_ignore)",
-                    {"p": str(target)},
-                )
-                if not target.exists():  # an empty table still gets its folder
-                    target.mkdir()
-            else:
-                target.mkdir()
-                con.execute(f"copy ({select}) to $p (format parquet)", {"p": str(target / "data_0.parquet")})
+            manifest[table] = _export_table(con, table, tmp, previous.get(table), pseudonymize_key)
         con.execute("use w")  # the graphs read the build file on this connection (the run's settings)
         write_graphs(con, tmp / "_graph")  # the transition graphs beside the tables
         con.execute("use memory")
@@ -172,17 +150,152 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _manifest_entry(con, table: str, select: str, part: str | None) -> dict:
+def _export_table(con, table: str, tmp: Path, previous: tuple[Path, dict] | None,
+                  pseudonymize_key: str | None) -> dict:
+    """Write one table into ``tmp`` (a file per partition) and return its manifest entry.
+
+    A data file whose content fingerprint (:func:`_fingerprint`) equals the one the previous
+    export recorded for the same file, and whose size on disk is still the recorded one, is
+    hard-linked (or copied) from the previous export instead of being encoded again."""
+    types = dict(con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = 'w' and table_name = $t order by column_index",
+        {"t": table},
+    ).fetchall())
+    cols = set(types)
+    extra, part = PARTITIONS.get(table, (None, None))
+    if part and extra is None and part not in cols:
+        extra, part = None, None
+    order = ORDER.get(table, "all")
+    if order != "all" and not set(c.strip() for c in order.split(",")) <= cols:
+        order = "all"
+    columns = ", ".join(
+        f'cast({_ident(c)} as {EXPORT_CASTS[t]}) as {_ident(c)}' if t in EXPORT_CASTS
+        else f"_jm_pseudonymize({_ident(c)}) as {_ident(c)}"
+        if pseudonymize_key and c in PSEUDONYMIZED_COLUMNS and t == "VARCHAR"
+        else _ident(c)
+        for c, t in types.items()
+    )
+    rows_sql = f"select {columns} from w.{_ident(table)}"
+    # a partition column of the table itself (quarantine.source) lives in the folder name
+    # only, as DuckDB's partitioned writer does it; it is one value inside a file
+    excluded = "_jm_part" if extra or not part else f"_jm_part, {_ident(part)}"
+    file_order = order if extra or not part or order == "all" else (
+        ", ".join(c.strip() for c in order.split(",") if c.strip() != part) or "all")
+    select = f'select {columns}{", " + extra if extra else ""} from w.{_ident(table)} order by {order}'
+    # the partition value as an expression over the exported columns
+    part_expr = (extra.rsplit(" as ", 1)[0] if extra else _ident(part)) if part else "null::varchar"
+    content = con.execute(
+        f"select {part_expr} as _jm_part, count(*), sum(hash({', '.join(map(_ident, types))})::hugeint)::varchar, "
+        f"bit_xor(hash({', '.join(map(_ident, types))})) from ({rows_sql}) as _jm_rows "
+        f"group by all order by _jm_part nulls last",
+    ).fetchall() if part else con.execute(
+        f"select null, count(*), sum(hash({', '.join(map(_ident, types))})::hugeint)::varchar, "
+        f"bit_xor(hash({', '.join(map(_ident, types))})) from ({rows_sql}) as _jm_rows",
+    ).fetchall()
+    entry = _manifest_entry(con, table, select, part, rows=sum(int(n) for _, n, *_ in content))
+    target = tmp / table
+    target.mkdir()
+    if part and not all(_plain_partition(p) for p, *_ in content):
+        # a value that is not a plain folder name (or NULL): DuckDB's own partitioned writer
+        # names (escapes) the folders; such a table is written whole, never reused
+        con.execute(
+            f"copy ({select}) to $p (format parquet, partition_by ({part}), overwrite_or_ignore)",
+            {"p": str(target)},
+        )
+        return entry
+    data_files: dict[str, dict] = {}
+    for value, n, total, xor in content:
+        if part:
+            rel = f"{table}/{part}={value}/{DATA_FILE}"
+            # the left join from one row makes every column OPTIONAL in the Parquet schema,
+            # as DuckDB's partitioned writer writes them (a plain copy marks a column without
+            # NULLs in this partition REQUIRED, and the files of one table would disagree)
+            statement = (
+                f"copy (select _jm_rows.* from (select 1) as _jm_one left join (select * exclude ({excluded}) "
+                f"from (select *, {part_expr} as _jm_part from ({rows_sql})) where _jm_part = $v) "
+                f"as _jm_rows on true order by {file_order}) to $f (format parquet)"
+            )
+        else:
+            rel = f"{table}/{DATA_FILE}"
+            statement = f"copy ({rows_sql} order by {order}) to $f (format parquet)"
+        fingerprint = _fingerprint(table, statement, value, n, total, xor)
+        path = tmp / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        reused = previous is not None and _reuse(previous, rel, fingerprint, path)
+        if not reused:
+            params = {"f": str(path), **({"v": value} if part else {})}
+            con.execute(statement, params)
+        data_files[rel] = {"partition": value, "rows": int(n), "bytes": path.stat().st_size,
+                           "content_hash": fingerprint, "reused": reused}
+    entry["data_files"] = data_files
+    return entry
+
+
+DATA_FILE = "data_0.parquet"
+# what every data file's fingerprint includes besides its rows: bump it when the same rows
+# would be written as different bytes (writer settings, layout)
+EXPORT_FORMAT = 1
+
+
+def _plain_partition(value) -> bool:
+    """A partition value usable as a folder name as it is (``YYYY-MM``, a source name)."""
+    return isinstance(value, str) and value not in (".", "..") and re.fullmatch(r"[A-Za-z0-9_.\-]+", value) is not None
+
+
+def _fingerprint(table: str, statement: str, value, rows: int, total, xor) -> str:
+    """The content hash of one data file: its rows (count, sum and xor of DuckDB's 64-bit
+    row hashes of the exported values: independent of row order), the statement that writes
+    it (columns, casts, pseudonymization, sort order), the partition value, the DuckDB
+    version and :data:`EXPORT_FORMAT`. Equal fingerprints mean the file would be written
+    with the same bytes."""
+    doc = [EXPORT_FORMAT, duckdb.__version__, table, statement, value, int(rows), total, None if xor is None else int(xor)]
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
+
+
+def _previous_export(parquet_dir: Path) -> dict[str, tuple[Path, dict]]:
+    """The data files of the published export at ``parquet_dir`` by table, from its
+    manifest (nothing when there is none, it is not the tool's, or it cannot be read)."""
+    try:
+        if not is_owned_export(parquet_dir):
+            return {}
+        tables = read_manifest(parquet_dir)["tables"]
+        return {t: (parquet_dir, e["data_files"]) for t, e in tables.items() if isinstance(e.get("data_files"), dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _reuse(previous: tuple[Path, dict], rel: str, fingerprint: str, path: Path) -> bool:
+    """Hard-link (or copy) the previous export's ``rel`` to ``path`` when its recorded
+    fingerprint is ``fingerprint`` and its size is still the recorded one."""
+    folder, files = previous
+    old = files.get(rel)
+    if not isinstance(old, dict) or old.get("content_hash") != fingerprint:
+        return False
+    src = folder / rel
+    try:
+        if not src.is_file() or src.stat().st_size != old.get("bytes"):
+            return False
+        try:
+            os.link(src, path)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(src, path)
+    except OSError:
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _manifest_entry(con, table: str, select: str, part: str | None, rows: int) -> dict:
     """Folder, rows, columns (name -> type, as ``read_parquet`` reads them back, partition
     column included) and partition columns of one exported table."""
     from .table_docs import TABLES, table_description
 
     schema = con.execute(f"describe {select}").fetchall()
-    rows = con.execute(f"select count(*) from w.{_ident(table)}").fetchone()[0]
     return {
         "description": table_description(table) if table in TABLES else None,
         "path": f"{table}/",
-        "files": f"{table}/**/*.parquet" if part else f"{table}/data_0.parquet",
+        "files": f"{table}/**/*.parquet" if part else f"{table}/{DATA_FILE}",
         "rows": int(rows),
         "partitioning": [part] if part else [],
         "columns": {name: dtype for name, dtype, *_ in schema},

@@ -37,7 +37,7 @@ TOP_VARIANTS = 10
 # touchpoints in the attribution chart
 TOP_ATTRIBUTION = 10
 
-_TEMP = ("report_customer_groups", "int_sentiment_texts", "int_sentiment_signals")
+_TEMP = ("report_customer_groups", "report_customer_stage_touchpoints", "int_sentiment_texts", "int_sentiment_signals")
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[dict]:
@@ -71,6 +71,7 @@ def collect(con: duckdb.DuckDBPyConnection, persona: str = "persona", run_id: st
         "negative_at_or_below": NEGATIVE_AT_OR_BELOW,
     }
     build_table(con, "report", "report_customer_groups", params, temp=True)
+    build_table(con, "report", "report_customer_stage_touchpoints", params, temp=True)
     score_texts(con, temp=True)
     build_table(con, "intermediate", "int_sentiment_signals", params, temp=True)
     try:
