@@ -34,10 +34,10 @@ from pathlib import Path
 
 from . import __version__, ingest
 from .errors import ConfigError
-from .tables import STORED_PARTIALS
 from .graph import write_graphs
 from .ingest import new_connection
 from .outputs import export_replaceable, is_owned_export, write_export_marker
+from .tables import STORED_PARTIALS
 
 __all__ = [
     "export_parquet", "write_export", "swap_export", "export_tmp_path", "PARTITIONS", "EXPORT_CASTS",
