@@ -8,8 +8,10 @@ md5-based hash, and the per-customer tables (:data:`journey_mining.tables.PER_CU
 touchpoints, sessions, stages, the ``events``, ``sessions`` and ``customers`` marts) are built
 per shard, each in its own DuckDB file and connection, by the SAME models
 (:func:`journey_mining.models.build_table`). The reduce step unions the shards' outputs into
-the run's connection; the metrics stages (``signals``, ``paths``) then run once over the
-unioned tables, exactly as without shards. Shards run one after another in this process
+the run's connection. Each shard also builds the map of the metrics stages (their stored
+per-customer partials, :func:`journey_mining.tables.partial_plan`), unioned likewise; the
+metrics stages' reduce then runs once over the unioned partials and tables, exactly as
+without shards. Shards run one after another in this process
 (``executor = "local"``) or on a Dask cluster (``executor = "dask"``,
 ``journey_mining.flows.dask_shards``).
 
