@@ -19,10 +19,11 @@ from journey_mining import cli, pipeline
 from journey_mining.config import load_config, sample_config_path
 from journey_mining.erasure import forget, identifier_hash, key_path, load_key, pending_path
 from journey_mining.errors import ConfigError
+from journey_mining.tables import STORED_PARTIALS
 
 from .test_report import CONFIG, CRM, WEB
 
-PERSON_TABLES = ("events", "sessions", "customers")
+PERSON_TABLES = ("events", "sessions", "customers", *STORED_PARTIALS)  # partials: per customer too
 
 
 def _q(path: Path, sql: str, params: dict | None = None) -> list[tuple]:
@@ -110,9 +111,14 @@ def test_forget_in_a_tiny_project_quarantined_and_profile_rows_included(tiny):
     wh = cfg.warehouse_path
     assert _q(wh, "select count(*) from quarantine where raw like 'u2,%'")[0][0] == 1
     before = others(wh, {"u2"})
+    in_partials = {t: _q(wh, f"select count(*) from {t} where customer_id = 'u2'")[0][0] for t in STORED_PARTIALS}
+    assert all(in_partials.values()), in_partials  # u2 has rows in every stored partial ...
     result = forget(cfg, "u2")
     assert result["customers"] == 1 and result["identifiers"] == 1
     assert result["rows_removed"]["events"] == 4 and result["rows_removed"]["quarantine"] == 1
+    assert {t: result["rows_removed"][t] for t in STORED_PARTIALS} == in_partials
+    for t in STORED_PARTIALS:  # ... and none after
+        assert _q(wh, f"select count(*) from {t} where customer_id = 'u2'")[0][0] == 0, t
     assert hits_in_warehouse(wh, {"u2"}) == {}
     assert hits_in_files(cfg.parquet_dir, {"u2"}) == {}
     assert others(wh, {"u2"}) == before  # nobody else's rows changed

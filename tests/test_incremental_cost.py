@@ -99,13 +99,14 @@ def test_a_crash_in_an_incremental_night_leaves_the_published_warehouse_as_it_wa
     web, mail = data.night(2)
     write_csv(cfg.parent / "web" / "n2.csv", web)
 
-    def boom(con, config, **kw):  # noqa: ANN001, ANN003, ARG001
+    def boom(con, config, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ARG001
         assert con.execute("select count(*) from events").fetchone()[0] > 0  # merged in place already
         raise RuntimeError("disk on fire")
 
-    import journey_mining.metrics.signals as signals
+    import journey_mining.incremental as incremental
 
-    monkeypatch.setattr(signals, "build_signal_metrics", boom)
+    # the first metrics stage of the night (signals), after the journey tables were merged in place
+    monkeypatch.setattr(incremental, "build_stage_incremental", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         _run(cfg, tmp_path / "inc")
     assert published.read_bytes() == before

@@ -3,7 +3,7 @@
 -- one, the customer counts at stage k+1 only when they count at k and first reached k+1 at
 -- most $window_seconds after first reaching k.
 with reach as (
-    select customer_id, stage_index, reached_at from int_customer_stage_reach
+    select customer_id, stage_index, reached_at from partial_customer_stage_reach
 ),
 
 gaps as (

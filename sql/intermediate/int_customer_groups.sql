@@ -2,13 +2,14 @@
 -- key found in any customer's attributes with at most $breakdown_max_values distinct values:
 -- more is an identifier or a timestamp, not a group; value NULL for customers without it;
 -- JSON values as text), 'first_touch_channel' (channel of the customer's first event) and
--- 'acquisition_week' (Monday, UTC, of the week of first_seen_at, as 'YYYY-MM-DD').
+-- 'acquisition_week' (Monday, UTC, of the week of first_seen_at, as 'YYYY-MM-DD'). A reduce
+-- model: the first channel comes from the stored per-customer partial partial_path_customers.
 with customers as (
     select customer_id, first_seen_at, attributes from customers
 ),
 
 first_events as (
-    select customer_id, channel from events where event_index = 1
+    select customer_id, first_channel as channel from partial_path_customers
 ),
 
 attribute_keys as (

@@ -3,9 +3,10 @@
 -- any event there; ended: journeys ending there; dropped: of those, the ones not converted;
 -- dropped_active / dropped_inactive: dropped customers whose last event is at most / more
 -- than $inactive_seconds ([metrics] inactive_after_days) before the latest event in the
--- data (not the wall clock, so re-runs agree); drop_rate = dropped / journeys.
+-- data (not the wall clock, so re-runs agree); drop_rate = dropped / journeys. A reduce model:
+-- reads the stored per-customer partial partial_path_runs (one row per run) and customers.
 with runs as (
-    select level, customer_id, node, is_last from int_path_runs
+    select level, customer_id, node, is_last from partial_path_runs
 ),
 
 customers as (

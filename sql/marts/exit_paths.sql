@@ -3,37 +3,29 @@
 -- ' > ', ending at the exit touchpoint. One row per exit point (level 'touchpoint': the last
 -- touchpoint; level 'stage': the stage of the last event) and path, the $top_n most frequent
 -- per exit point ([metrics] top_n; ties by path). share = customers / dropped customers at
--- that exit point.
-with touchpoint_runs as (
-    select customer_id, run_index, node
-    from int_path_runs
-    where level = 'touchpoint' and is_last_3
-),
-
-stage_runs as (
-    select customer_id, node from int_path_runs where level = 'stage' and is_last
-),
-
-customers as (
-    select customer_id from customers where not converted
+-- that exit point. A reduce model: reads the stored per-customer partial
+-- partial_path_customers (each customer's collapsed sequences and conversion).
+with path_customers as (
+    select customer_id, stage_nodes, touchpoint_nodes
+    from partial_path_customers
+    where not is_converted and touchpoint_nodes is not null
 ),
 
 customer_paths as (
     select
-        touchpoint_runs.customer_id,
-        string_agg(touchpoint_runs.node, ' > ' order by touchpoint_runs.run_index) as path,
-        arg_max(touchpoint_runs.node, touchpoint_runs.run_index) as exit_touchpoint
-    from touchpoint_runs
-    inner join customers using (customer_id)
-    group by touchpoint_runs.customer_id
+        customer_id,
+        array_to_string(touchpoint_nodes[-3:], ' > ') as path,
+        touchpoint_nodes[-1] as exit_touchpoint,
+        stage_nodes[-1] as exit_stage
+    from path_customers
 ),
 
 exits as (
     select 'touchpoint' as level, exit_touchpoint as exit_point, path from customer_paths
     union all
-    select 'stage' as level, stage_runs.node as exit_point, customer_paths.path
+    select 'stage' as level, exit_stage as exit_point, path
     from customer_paths
-    inner join stage_runs using (customer_id)
+    where exit_stage is not null
 ),
 
 path_counts as (

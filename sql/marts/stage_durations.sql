@@ -1,6 +1,6 @@
 -- One row per adjacent stage pair (k, k+1) of stages.order: for the customers who reached
 -- stage k and later stage k+1, the seconds from first reaching k to first reaching k+1
--- (int_customer_stage_reach: a skipped stage is reached with the next one, so 0 seconds).
+-- (partial_customer_stage_reach: a skipped stage is reached with the next one, so 0 seconds).
 -- median_seconds / p90_seconds: continuous quantiles (linear interpolation); NULL when no
 -- customer made the step. Not limited by [funnel] window_days.
 with stages as (
@@ -8,7 +8,7 @@ with stages as (
 ),
 
 reach as (
-    select customer_id, stage_index, reached_at from int_customer_stage_reach
+    select customer_id, stage_index, reached_at from partial_customer_stage_reach
 ),
 
 steps as (

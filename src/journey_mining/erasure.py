@@ -220,6 +220,10 @@ def _rows_found(con: duckdb.DuckDBPyConnection, customers: set[str], ids: set[st
         "quarantine": "select count(*) from quarantine where exists (select 1 from (select unnest($ids)) t(i) "
                       "where contains(raw, i))",
     }
+    from .tables import STORED_PARTIALS
+
+    for t in STORED_PARTIALS:  # per-customer partials: rebuilt without the person (full refresh)
+        queries[t] = f'select count(*) from "{t}" where customer_id in (select unnest($c))'
     out = {}
     for table, sql in queries.items():
         if table in tables:

@@ -41,6 +41,7 @@ from .errors import ConfigError
 from .graph import write_graphs
 from .ingest import new_connection
 from .outputs import export_replaceable, is_owned_export, write_export_marker
+from .tables import STORED_PARTIALS
 
 __all__ = [
     "export_parquet", "write_export", "swap_export", "export_tmp_path", "PARTITIONS", "EXPORT_CASTS",
@@ -120,7 +121,7 @@ def write_export(
             con.execute("create temp macro _jm_pseudonymize(v) as sha256((select k from _jm_pseudonymize_key) || v)")
         tables = sorted((r[0] for r in con.sql(
             "select table_name from duckdb_tables() where database_name = 'w' and not temporary"
-        ).fetchall()), key=lambda t: (t in EXPORTED_LAST, t))
+        ).fetchall() if r[0] not in STORED_PARTIALS), key=lambda t: (t in EXPORTED_LAST, t))  # partials: internal
         tmp.mkdir()
         write_export_marker(tmp, run_id)
         manifest: dict[str, dict] = {}

@@ -22,7 +22,15 @@ changed events touch are rebuilt (docs/operations.md, "Incremental runs").
    affected user, so an affected customer's events are all in the rebuilt set and an
    unaffected customer's events are untouched. Anonymous ids (md5 of the cluster's smallest
    identifier) therefore come out as in a full rebuild.
-3. **Marts.** The signal and path marts are recomputed from the merged tables.
+3. **Marts.** Each metrics stage is split by :func:`journey_mining.tables.partial_plan` into a
+   *map* (the stored per-customer partials, :data:`journey_mining.tables.STORED_PARTIALS`, with
+   the temporaries they read) and a *reduce* (the marts, from the partials). The partials are
+   kept in the build file like the merged marts; :func:`build_stage_incremental` runs the
+   map's models (the same SQL) with ``events`` / ``sessions`` / ``customers`` shadowed by temp
+   tables holding only the affected customers' rows, replaces those customers' rows of every
+   stored partial with the rebuilt ones, and runs the reduce over the full partials. Exact
+   because a partial's rows of one customer depend only on that customer's rows (and the
+   cfg_* rules), and every customer whose rows changed is affected.
 
 A full rebuild is used instead (and the reason recorded in ``runs.refresh_reason``) when
 ``journey run --full-refresh`` asks for it, there is no published warehouse, the
@@ -61,6 +69,7 @@ __all__ = [
     "keep_merged_tables",
     "load_incremental",
     "build_incremental",
+    "build_stage_incremental",
 ]
 
 # The columns a run adds to its `runs` row (warehouse.record_run)
@@ -223,7 +232,9 @@ def full_refresh_reason(config: Config, previous: Previous, delta: FileDelta, *,
         return "an erasure (journey forget) is pending"
     if not previous.exists:
         return "no published warehouse"
-    missing = [t for t in (*MERGED_MARTS, "input_files", "runs") if t not in previous.tables]
+    from .tables import STORED_PARTIALS
+
+    missing = [t for t in (*MERGED_MARTS, *STORED_PARTIALS, "input_files", "runs") if t not in previous.tables]
     if missing:
         return f"the published warehouse has no {missing[0]} table"
     if previous.fingerprint is None:
@@ -345,13 +356,18 @@ _FILTER = (  # NULL-safe: an event without a user_id is not "unknown", it is not
 def keep_merged_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """In a build file that starts as a byte copy of the published warehouse
     (``warehouse.open_build(copy_published=True)``), drop every table but the merged marts
-    (:data:`MERGED_MARTS`): the rest is rebuilt or carried exactly as in a new build file,
-    while ``events``, ``sessions``, ``customers`` and ``identity_links`` are edited in place
-    by :func:`build_incremental` (only the affected customers' rows are deleted and inserted,
-    instead of copying every unaffected row into a new table). Returns the dropped tables."""
+    (:data:`MERGED_MARTS`) and the stored per-customer partials
+    (:data:`journey_mining.tables.STORED_PARTIALS`): the rest is rebuilt or carried exactly as
+    in a new build file, while ``events``, ``sessions``, ``customers``, ``identity_links`` and
+    the partials are edited in place by :func:`build_incremental` (only the affected
+    customers' rows are deleted and inserted, instead of copying every unaffected row into a
+    new table). Returns the dropped tables."""
+    from .tables import STORED_PARTIALS
+
+    kept = {*MERGED_MARTS, *STORED_PARTIALS}
     dropped = [name for (name,) in con.execute(
         "select table_name from duckdb_tables() where database_name = current_database() and not temporary "
-        "order by table_name").fetchall() if name not in MERGED_MARTS]
+        "order by table_name").fetchall() if name not in kept]
     for name in dropped:
         con.execute(f'drop table "{name}"')
     for (name,) in con.execute("select view_name from duckdb_views() where not internal and not temporary "
@@ -376,8 +392,8 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
 
     from . import tables
     from .inference import create_empty_inputs, journey_params
-    from .metrics.paths import build_path_metrics
-    from .metrics.signals import build_signal_metrics
+    from .metrics.paths import path_params
+    from .metrics.signals import signal_params
 
     started = time.perf_counter()
     create_empty_inputs(con, events=False)
@@ -434,20 +450,62 @@ def build_incremental(con: duckdb.DuckDBPyConnection, config: Config, warehouse:
             con.execute(f"create table identity_links as select * from inc_identity_links union all "
                         f"select * from prev_identity_links p where {kept_links}")
         customers = con.execute("select count(*) from inc_affected_customers").fetchone()[0]
+        if not in_place:  # the stored partials of the unaffected customers, from the published warehouse
+            for t in tables.STORED_PARTIALS:
+                con.execute(f'create table "{t}" as select * from prev_inc."{t}" '
+                            "where customer_id not in (select customer_id from inc_affected_customers)")
         for t in MERGED_MARTS:
             con.execute(f'drop table "inc_{t}"')
             con.execute(f'drop view "prev_{t}"')
-        for t in ("inc_stg_events_all", "inc_stg_profiles_all", "inc_affected_customers", "inc_delta_files",
+        for t in ("inc_stg_events_all", "inc_stg_profiles_all", "inc_delta_files",
                   "inc_gone_files", "int_incremental_delta_events", "int_incremental_prev_clusters",
                   "int_incremental_affected_identifiers"):
             con.execute(f'drop table if exists "{t}"')
     finally:
         con.execute("detach prev_inc")
     merged = time.perf_counter()
-    build_signal_metrics(con, config)
-    build_path_metrics(con, config)
+    build_stage_incremental(con, config, "signals", signal_params(config))
+    build_stage_incremental(con, config, "paths", path_params(config))
+    con.execute("drop table inc_affected_customers")
     return {"customers_rebuilt": customers, "events_rebuilt": rebuilt_events, "closure_rounds": rounds,
             "journeys_seconds": round(merged - started, 1), "marts_seconds": round(time.perf_counter() - merged, 1)}
+
+
+# The journey tables a map reads, shadowed by the affected customers' rows (every partial's
+# rows of one customer depend only on that customer's rows of these and the cfg_* rules).
+PARTIAL_INPUTS = ("events", "sessions", "customers")
+
+
+def build_stage_incremental(con: duckdb.DuckDBPyConnection, config: Config, stage: str, params: dict,
+                            affected: str = "inc_affected_customers") -> list[str]:
+    """Build one metrics ``stage`` of an incremental night from the merged journey tables:
+    its map (:func:`journey_mining.tables.partial_plan`: the stored partials and the
+    temporaries they read) for the customers listed in table ``affected`` only, then its
+    reduce over the full partials. The map runs the registry's own models with temp tables
+    ``events`` / ``sessions`` / ``customers`` (the affected customers' rows) shadowing the
+    merged ones, and writes each partial as a temp table shadowing the stored one; then the
+    stored partial loses the affected customers' rows and gets the rebuilt ones. A stage
+    without partials is built whole. Returns the tables built."""
+    from . import tables
+    from .tables import STORED_PARTIALS
+
+    mapped, reduce = tables.partial_plan(stage)
+    partials = [t for t in mapped if t in STORED_PARTIALS]
+    if partials:
+        db = '"' + con.execute("select current_database()").fetchone()[0].replace('"', '""') + '"'
+        try:
+            for t in PARTIAL_INPUTS:
+                con.execute(f'create or replace temp table "{t}" as select * from {db}.main."{t}" '
+                            f"where customer_id in (select customer_id from {affected})")
+            tables.build_tables(con, config, stage, params, only=mapped, partials_temp=True)
+            for t in partials:
+                con.execute(f'delete from {db}.main."{t}" where customer_id in (select customer_id from {affected})')
+                con.execute(f'insert into {db}.main."{t}" by name select * from temp.main."{t}"')
+                con.execute(f'drop table temp.main."{t}"')
+        finally:
+            for t in (*PARTIAL_INPUTS, *partials):
+                con.execute(f'drop table if exists temp.main."{t}"')
+    return mapped + tables.build_tables(con, config, stage, params, only=reduce)
 
 
 def modified_at_matches(row: InputFile, size: int, mtime: datetime) -> bool:

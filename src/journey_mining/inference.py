@@ -84,11 +84,20 @@ def build_journeys(
     """
     create_empty_inputs(con, events=False)
     if config.execution.is_sharded:
+        from .metrics.paths import path_params
+        from .metrics.signals import signal_params
         from .shards import build_sharded_journeys
 
         folder = shard_dir or Path(tempfile.mkdtemp(prefix="journey-shards-"))
-        build_sharded_journeys(con, config, journey_params(config), folder, keep_intermediate=keep_intermediate)
-    else:
-        tables.build_tables(con, config, "journeys", journey_params(config), keep_intermediate=keep_intermediate)
+        # the metrics stages' per-customer partials are built in the shards too (the map);
+        # here only their reduce, over the unioned partials
+        metrics = {"signals": signal_params(config), "paths": path_params(config)}
+        build_sharded_journeys(con, config, {**journey_params(config), **metrics["signals"], **metrics["paths"]},
+                               folder, keep_intermediate=keep_intermediate, maps=tuple(metrics))
+        for stage, params in metrics.items():
+            tables.build_tables(con, config, stage, params, keep_intermediate=keep_intermediate,
+                                only=tables.partial_plan(stage)[1])
+        return
+    tables.build_tables(con, config, "journeys", journey_params(config), keep_intermediate=keep_intermediate)
     build_signal_metrics(con, config, temp=not keep_intermediate)  # emotions, pain_points, attribution
     build_path_metrics(con, config, keep_intermediate=keep_intermediate)

@@ -8,8 +8,10 @@ md5-based hash, and the per-customer tables (:data:`journey_mining.tables.PER_CU
 touchpoints, sessions, stages, the ``events``, ``sessions`` and ``customers`` marts) are built
 per shard, each in its own DuckDB file and connection, by the SAME models
 (:func:`journey_mining.models.build_table`). The reduce step unions the shards' outputs into
-the run's connection; the metrics stages (``signals``, ``paths``) then run once over the
-unioned tables, exactly as without shards. Shards run one after another in this process
+the run's connection. Each shard also builds the map of the metrics stages (their stored
+per-customer partials, :func:`journey_mining.tables.partial_plan`), unioned likewise; the
+metrics stages' reduce then runs once over the unioned partials and tables, exactly as
+without shards. Shards run one after another in this process
 (``executor = "local"``) or on a Dask cluster (``executor = "dask"``,
 ``journey_mining.flows.dask_shards``).
 
@@ -234,14 +236,24 @@ def _reduce(con: duckdb.DuckDBPyConnection, results: Sequence[ShardResult], outp
 
 def build_sharded_journeys(con: duckdb.DuckDBPyConnection, config: Config, params: dict, folder: Path, *,
                            keep_intermediate: bool = False,
-                           runner: Callable[[Sequence[ShardTask]], list[ShardResult]] | None = None) -> list[ShardResult]:
+                           runner: Callable[[Sequence[ShardTask]], list[ShardResult]] | None = None,
+                           maps: Sequence[str] = ()) -> list[ShardResult]:
     """The ``journeys`` stage, sharded: global identity tables, then the per-customer tables
     per shard (``runner``: the config's executor), then the reduce; same tables as
     :func:`journey_mining.tables.build_tables` builds unsharded. ``folder``: where the shard
-    files go (removed at the end; on a Dask cluster a folder every worker sees)."""
+    files go (removed at the end; on a Dask cluster a folder every worker sees).
+
+    ``maps``: metrics stages whose map (:func:`journey_mining.tables.partial_plan`: the stored
+    per-customer partials and the temporaries they read) is built in each shard too, after its
+    ``events`` / ``sessions`` / ``customers``, and unioned (issue 10's per-shard partial
+    metrics); ``params`` must then hold those stages' parameters as well, and the caller
+    builds only their reduce."""
     from .ingest import RUN_SETTINGS
 
     before, per_shard, after, unioned = sharded_plan(keep_intermediate)
+    mapped = [n for stage in maps for n in tables.partial_plan(stage)[0]]
+    per_shard = per_shard + mapped
+    unioned = unioned + [n for n in mapped if keep_intermediate or not tables.TABLES[n].temporary]
     temporary = (lambda n: False) if keep_intermediate else (lambda n: tables.TABLES[n].temporary)
     try:
         _build(con, config, before, params, temporary)

@@ -59,6 +59,12 @@ TABLES: dict[str, tuple[str, str]] = {
     "suppressions": ("suppressed identifier", "The suppression list of `journey forget`: keyed hashes (sha256(key || identifier)) of every identifier of erased people; staging drops input rows carrying one (docs/privacy.md)."),
     "erasures": ("erasure", "The audit of erasures (`journey forget`): when, the hash of the identifier given, how many identifiers were suppressed and the rows removed per table; never the identifier (docs/privacy.md)."),
     "metric_history": ("run and headline figure", "Each successful run's headline figures (funnel, conversion, top pain points, emotion per stage), appended: what `journey diff`, the report and the Prefect artifact compare (docs/metrics.md, Drift)."),
+    # internal: stored per-customer partials of the metrics stages (tables.STORED_PARTIALS), not exported
+    "partial_customer_stage_reach": ("customer and stage up to its furthest", "Internal: per-customer partial, not exported. When each customer first reached each stage (a skipped stage with the later one): the funnel and stage_durations reduce it."),
+    "partial_path_runs": ("customer, level and run of its collapsed sequence", "Internal: per-customer partial, not exported. Each run of a customer's collapsed stage / touchpoint sequence: the transitions and drop_off reduce it."),
+    "partial_path_customers": ("customer", "Internal: per-customer partial, not exported. Each customer's collapsed sequences, first channel and conversion: journey_variants, exit_paths and the funnel breakdown reduce it."),
+    "partial_path_sessions": ("session", "Internal: per-customer partial, not exported. Each session's collapsed sequences and conversion: journey_variants (session grain) reduces it."),
+    "partial_touchpoint_loops": ("customer and touchpoint it has events at", "Internal: per-customer partial, not exported. Per customer and touchpoint: events, repeats, loops, back steps; touchpoint_loops sums it."),
     # config tables
     "cfg_stages": ("stage", "stages.order of the config: each stage's position and whether it is at or past stages.conversion."),
     "cfg_stage_rules": ("stage rule", "The [[stages.rules]] of the config, in file order."),
@@ -75,6 +81,10 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "Run history and data quality": ("quarantine", "runs", "run_sources", "run_steps", "input_files",
                                      "metric_history", "suppressions", "erasures"),
+    "Internal: per-customer partials (not exported)": (
+        "partial_customer_stage_reach", "partial_path_runs", "partial_path_customers", "partial_path_sessions",
+        "partial_touchpoint_loops",
+    ),
     "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
 }
 
@@ -436,6 +446,42 @@ COLUMNS: dict[str, dict[str, str]] = {
         "sha256": "sha256 of the content",
         "first_run_id": "the first run that read this file with this content",
         "is_deleted": "the file is gone from disk but its rows are kept (its source has keep_deleted_files = true)",
+    },
+    "partial_customer_stage_reach": {
+        "customer_id": "the customer (customers.customer_id)",
+        "stage_index": _STAGE_INDEX,
+        "reached_at": "when the customer first reached the stage: its first event at this stage or a later one",
+    },
+    "partial_path_runs": {
+        "customer_id": "the customer (customers.customer_id)",
+        "level": _LEVEL,
+        "node": "the run's stage or touchpoint",
+        "next_node": "the next run's stage or touchpoint (NULL after the last run)",
+        "seconds": "seconds in the run: its first event to the next run's first event (last run: to the customer's last event)",
+        "is_first": "the customer's first run at this level",
+        "is_last": "the customer's last run at this level",
+    },
+    "partial_path_customers": {
+        "customer_id": "the customer (customers.customer_id)",
+        "first_channel": "channel of the customer's first event",
+        "is_converted": "customers.converted",
+        "stage_nodes": "the customer's collapsed stage sequence, in order (NULL: no stage run)",
+        "touchpoint_nodes": "the customer's collapsed touchpoint sequence, in order (NULL: no touchpoint run)",
+    },
+    "partial_path_sessions": {
+        "customer_id": "the session's customer",
+        "session_id": "the session (sessions.session_id)",
+        "stage_nodes": "the session's collapsed stage sequence, in order (NULL: no stage step)",
+        "touchpoint_nodes": "the session's collapsed touchpoint sequence, in order (NULL: no touchpoint step)",
+        "is_converted": "sessions.is_conversion_session",
+    },
+    "partial_touchpoint_loops": {
+        "customer_id": "the customer (customers.customer_id)",
+        "touchpoint": "a touchpoint the customer has events at",
+        "events": "the customer's events at the touchpoint",
+        "repeats": "of those, events directly followed (raw order) by another event of the same touchpoint",
+        "loops": "runs of the touchpoint coming back to it after exactly one other touchpoint (A > B > A)",
+        "back_steps": "events of the touchpoint directly followed by an event of an earlier stage",
     },
     "cfg_stages": {
         "stage_index": _STAGE_INDEX,

@@ -41,7 +41,7 @@ import duckdb
 from .table_docs import table_description
 
 __all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables",
-           "PER_CUSTOMER"]
+           "PER_CUSTOMER", "STORED_PARTIALS", "partial_plan"]
 
 Producer = Callable[[duckdb.DuckDBPyConnection, object, bool], None]
 WRITES = ("replace", "append", "history")
@@ -128,6 +128,12 @@ def _int(name: str, description: str, **kw) -> Table:  # noqa: ANN003
     return Table(name, description, f"intermediate/{name}", temporary=True, **kw)
 
 
+def _partial(name: str, **kw) -> Table:  # noqa: ANN003
+    """A stored per-customer partial (:data:`STORED_PARTIALS`): an intermediate model that is
+    kept in the warehouse (documented in table_docs, never exported)."""
+    return Table(name, _published(name), f"intermediate/{name}", **kw)
+
+
 def _mart(name: str, description: str | None = None, **kw) -> Table:  # noqa: ANN003
     return Table(name, description or _published(name), f"marts/{name}", **kw)
 
@@ -198,11 +204,17 @@ _REGISTRY: tuple[Table, ...] = (
        stage="signals"),
     _mart("attribution", stage="signals"),
     # ---- paths: funnels, transitions, variants (journey_mining.metrics.paths)
-    _int("int_customer_stage_reach", "Per customer and stage reached: when.", stage="paths"),
-    _int("int_customer_funnel", "Per customer: the last stage it counts at in the funnel.", stage="paths"),
-    _int("int_customer_groups", "Per customer and breakdown dimension: its group.", stage="paths"),
+    # map (per customer, kept: STORED_PARTIALS) ...
+    _partial("partial_customer_stage_reach", stage="paths"),
     _int("int_path_events", "A customer's events in order with their path flags.", stage="paths"),
     _int("int_path_runs", "Runs of a customer's collapsed stage / touchpoint sequence.", stage="paths"),
+    _partial("partial_path_runs", stage="paths"),
+    _partial("partial_path_customers", stage="paths"),
+    _partial("partial_path_sessions", stage="paths"),
+    _partial("partial_touchpoint_loops", stage="paths"),
+    # ... and reduce (over the partials)
+    _int("int_customer_funnel", "Per customer: the last stage it counts at in the funnel.", stage="paths"),
+    _int("int_customer_groups", "Per customer and breakdown dimension: its group.", stage="paths"),
     _int("int_path_transition_counts", "Transition counts per level and node pair.", stage="paths"),
     _mart("stage_funnel", stage="paths"),
     _mart("stage_funnel_breakdown", stage="paths"),
@@ -239,6 +251,38 @@ PER_CUSTOMER: tuple[str, ...] = (
     "int_event_touchpoints", "int_event_sessions", "int_stage_condition_checks", "int_event_rule_matches",
     "int_stage_levels", "int_event_stages", "events", "sessions", "customers",
 )
+
+# Stored per-customer partials of the metrics stages (issues 10 and 11): tables KEPT in the
+# warehouse (named ``partial_*``, every row carrying ``customer_id``) whose rows for one
+# customer depend only on that customer's rows of ``events`` / ``sessions`` / ``customers``
+# (and the cfg_* rules). A stage's *map* (:func:`partial_plan`) builds them, with the
+# temporaries they read; its *reduce* builds the marts from them (plus cfg_* and
+# ``customers``) without reading ``events`` or ``sessions``. An incremental night rebuilds the
+# map for the affected customers only and replaces their rows
+# (journey_mining.incremental.build_stage_incremental), then runs the reduce. Not exported
+# to Parquet; ``journey forget`` rebuilds them without the erased person.
+STORED_PARTIALS: tuple[str, ...] = (
+    "partial_customer_stage_reach", "partial_path_runs", "partial_path_customers", "partial_path_sessions",
+    "partial_touchpoint_loops",
+)
+
+
+def partial_plan(stage: str) -> tuple[list[str], list[str]]:
+    """``(map, reduce)``: the tables of ``stage`` in build order, split into the stored partials
+    with every table of the stage they (transitively) read, and the rest.
+
+    >>> partial_plan("paths")[0][:3]
+    ['partial_customer_stage_reach', 'int_path_events', 'int_path_runs']
+    >>> partial_plan("paths")[1][-1]
+    'touchpoint_loops'
+    """
+    order = build_order(stage)
+    in_stage = {t.name for t in order}
+    needed = {n for n in STORED_PARTIALS if n in in_stage}
+    for t in reversed(order):
+        if t.name in needed:
+            needed.update(d for d in t.depends_on if d in in_stage)
+    return [t.name for t in order if t.name in needed], [t.name for t in order if t.name not in needed]
 
 
 # --------------------------------------------------------------------------- derived
@@ -319,15 +363,22 @@ def build_tables(
     params: dict[str, object],
     *,
     keep_intermediate: bool = False,
+    only: Iterable[str] | None = None,
+    partials_temp: bool = False,
 ) -> list[str]:
     """Build every table of one build ``stage`` in dependency order: models through
     :func:`journey_mining.models.build_table` (each gets the parameters it names from
     ``params``), Python producers once each. A temporary table is dropped as soon as every
     table of the stage reading it is built (with ``keep_intermediate`` it is a regular table
-    and stays). Returns the names built."""
+    and stays). ``only``: build just these tables of the stage (a map or a reduce of
+    :func:`partial_plan`); ``partials_temp``: build the :data:`STORED_PARTIALS` as temp
+    tables (shadowing the stored ones; an incremental map). Returns the names built."""
     from .models import build_table, timed
 
     order = build_order(stage)
+    if only is not None:
+        wanted = set(only)
+        order = [t for t in order if t.name in wanted]
     temp = not keep_intermediate
     readers: dict[str, int] = {}
     for t in order:
@@ -338,7 +389,8 @@ def build_tables(
     for t in order:
         if t.model is not None:
             layer, name = t.model.split("/")
-            build_table(con, layer, name, params, target=t.name, temp=temp and t.temporary)
+            build_table(con, layer, name, params, target=t.name,
+                        temp=(temp and t.temporary) or (partials_temp and t.name in STORED_PARTIALS))
         elif id(t.function) not in called:  # one producer may write several tables
             called.add(id(t.function))
             with timed("build", t.name, detail="python"):  # run_steps (models.TIMER)

@@ -33,6 +33,7 @@ from .base import read_frame
 __all__ = [
     "PATH_MARTS",
     "PATH_INTERMEDIATE",
+    "PATH_PARTIALS",
     "BREAKDOWN_MAX_VALUES",
     "build_path_metrics",
     "funnel",
@@ -46,9 +47,12 @@ __all__ = [
 ]
 
 # Built in this order; each is replaced on every run (create or replace), so a re-run gives
-# identical tables. Intermediates are temp tables, dropped at the end.
+# identical tables. Intermediates are temp tables, dropped at the end. The stored per-customer
+# partials (PATH_PARTIALS, tables.STORED_PARTIALS: the map) are kept; the marts are reduced
+# from them (tables.partial_plan).
 PATH_INTERMEDIATE = tables.names("paths", temporary=True)
-PATH_MARTS = tables.names("paths", temporary=False)
+PATH_PARTIALS = tuple(n for n in tables.names("paths", temporary=False) if n in tables.STORED_PARTIALS)
+PATH_MARTS = tuple(n for n in tables.names("paths", temporary=False) if n not in tables.STORED_PARTIALS)
 
 _DAY_SECONDS = 86400.0
 # stage_funnel_breakdown: a customer attribute with more distinct values than this (an id, a

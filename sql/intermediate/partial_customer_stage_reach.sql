@@ -1,3 +1,5 @@
+-- Stored per-customer partial (tables.STORED_PARTIALS): kept in the warehouse, rebuilt per
+-- affected customer on incremental nights; stage_durations and int_customer_funnel reduce it.
 -- One row per customer and stage k up to the customer's furthest stage: reached_at = when
 -- the customer first reached stage k, i.e. the time of their first event at stage k or
 -- later (a customer who skips a stage reaches it with the later one, as in the funnel).
