@@ -65,6 +65,13 @@ TABLES: dict[str, tuple[str, str]] = {
     "cfg_stage_rule_conditions": ("value of a stage-rule condition", "The conditions of each stage rule (channel, event_type, match, min, max), one row per value."),
     "cfg_touchpoint_rules": ("touchpoint rule", "The [[touchpoints.rules]] of the config (rename or group raw touchpoints), in file order."),
     "cfg_pain_segments": ("segment dimension", "[metrics] segment_by: the dimensions pain points are also ranked by (campaign, properties.topic, ...)."),
+    # internal per-customer partials (tables.STORED_PARTIALS): kept for incremental runs, not exported
+    "partial_touchpoint_events": ("customer and (touchpoint, stage, channel, event type)", "Internal per-customer partial: the customer's events per touchpoint, stage, channel and event type (a touchpoint's usual stage, channel and kind are reduced from it)."),
+    "partial_pain_units": ("customer and pain-point unit", "Internal per-customer partial: the customer's counts behind every pain-point signal (sessions, exits, repeats, followed contacts, texts, scores, tickets), summed into pain_points."),
+    "partial_pain_dwell": ("customer, pain-point unit and time to the next event", "Internal per-customer partial: how many of the customer's events in the unit have each (non-NULL) time to the session's next event; pain_points takes exact medians of the summed counts."),
+    "partial_emotion_signals": ("customer, touchpoint, stage and signal kind", "Internal per-customer partial: count, sum and negatives of the customer's emotion signals, summed into emotions."),
+    "partial_attribution_transitions": ("customer, level and state pair", "Internal per-customer partial: the transitions of the customer's attribution path, summed into the Markov chain of attribution."),
+    "partial_attribution_credits": ("converted customer, level and name", "Internal per-customer partial: the rule-based credits (first touch, last touch, linear, position-based) the customer's conversion gives each name on its path, summed into attribution."),
 }
 
 TABLE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -76,6 +83,10 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
     "Run history and data quality": ("quarantine", "runs", "run_sources", "run_steps", "input_files",
                                      "metric_history", "suppressions", "erasures"),
     "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
+    "Internal per-customer partials": (
+        "partial_touchpoint_events", "partial_pain_units", "partial_pain_dwell", "partial_emotion_signals",
+        "partial_attribution_transitions", "partial_attribution_credits",
+    ),
 }
 
 # --------------------------------------------------------------------------- columns
@@ -469,6 +480,65 @@ COLUMNS: dict[str, dict[str, str]] = {
         "dimension": "the entry of [metrics] segment_by (campaign, properties.topic, ...)",
         "column_name": "the canonical column it reads",
         "json_path": "JSON path into properties, for properties.<path>",
+    },
+    "partial_touchpoint_events": {
+        "customer_id": "the customer (customers.customer_id)",
+        "touchpoint": "the touchpoint of the events",
+        "stage_index": "the stage of the events (events.stage_index)",
+        "channel": "the channel of the events",
+        "event_type": "the event type of the events",
+        "events": "how many of the customer's events have these values",
+    },
+    "partial_pain_units": {
+        "customer_id": "the customer (customers.customer_id)",
+        "touchpoint": "the touchpoint of the unit",
+        "dimension": "the segment dimension ('' for the whole touchpoint)",
+        "segment_value": "the segment value ('' for the whole touchpoint)",
+        "sessions": "the customer's sessions that reach the unit",
+        "exit_sessions": "of them, those that end there",
+        "repeat_sessions": "of them, those with three or more separate runs of it",
+        "support_sessions": "of them, those followed by a support contact within the support window",
+        "behaviour_sessions": "of them, those followed by an unsubscribe, spam report or bounce within the window",
+        "texts": "text signals of the customer's events in the unit",
+        "negative_texts": "of them, the negative ones",
+        "scores": "score signals of the customer's events in the unit",
+        "low_scores": "of them, the negative ones",
+        "followed_tickets": "the customer's support tickets that follow the unit within the window",
+        "rated_tickets": "of them, the rated ones",
+        "bad_rated_tickets": "of them, the ones rated at or below the negative threshold",
+    },
+    "partial_pain_dwell": {
+        "customer_id": "the customer (customers.customer_id)",
+        "touchpoint": "the touchpoint of the unit",
+        "dimension": "the segment dimension ('' for the whole touchpoint)",
+        "segment_value": "the segment value ('' for the whole touchpoint)",
+        "dwell_seconds": "a time to the session's next event, seconds",
+        "events": "how many of the customer's events in the unit have it",
+    },
+    "partial_emotion_signals": {
+        "customer_id": "the customer (customers.customer_id)",
+        "touchpoint": "the touchpoint of the signals' events",
+        "stage_index": "the stage of the signals' events",
+        "signal_kind": "'text', 'score' or 'behaviour'",
+        "signals": "how many signals",
+        "value_sum": "the sum of their values (-1..1 each)",
+        "negatives": "how many are at or below the negative threshold",
+    },
+    "partial_attribution_transitions": {
+        "customer_id": "the customer (customers.customer_id)",
+        "level": "'touchpoint' or 'channel'",
+        "from_state": "a step of the path, or (start)",
+        "to_state": "the next step, or (conversion) / (null)",
+        "transitions": "how often the customer's path has this pair",
+    },
+    "partial_attribution_credits": {
+        "customer_id": "the converted customer (customers.customer_id)",
+        "level": "'touchpoint' or 'channel'",
+        "name": "a touchpoint or channel on the customer's path",
+        "first_touch": "first-touch credit (1 for the first step)",
+        "last_touch": "last-touch credit (1 for the last step)",
+        "linear": "linear credit (1 / path length per step)",
+        "position_based": "position-based credit (40/20/40)",
     },
 }
 

@@ -41,7 +41,7 @@ import duckdb
 from .table_docs import table_description
 
 __all__ = ["Table", "TABLES", "BUILD_STAGES", "build_order", "build_tables", "names", "temporary_tables", "carried_tables",
-           "PER_CUSTOMER"]
+           "PER_CUSTOMER", "STORED_PARTIALS"]
 
 Producer = Callable[[duckdb.DuckDBPyConnection, object, bool], None]
 WRITES = ("replace", "append", "history")
@@ -132,6 +132,11 @@ def _mart(name: str, description: str | None = None, **kw) -> Table:  # noqa: AN
     return Table(name, description or _published(name), f"marts/{name}", **kw)
 
 
+def _partial(name: str, **kw) -> Table:  # noqa: ANN003
+    """A stored per-customer partial (:data:`STORED_PARTIALS`): kept, documented as internal."""
+    return Table(name, _published(name), f"intermediate/{name}", **kw)
+
+
 _REGISTRY: tuple[Table, ...] = (
     # ---- load: the staged input files, after duplicates across files are marked
     _t("stg_events", "Loaded events of every source (canonical columns, source file and line).",
@@ -187,11 +192,18 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_pain_unit_events", "Each event's pain-point units (touchpoint, touchpoint segment).", stage="signals"),
     _int("int_pain_support_contacts", "Support contacts (ticket_created events on the support channel).", stage="signals"),
     _int("int_pain_session_units", "Per session and pain-point unit: exits, repeats, contacts.", stage="signals"),
-    _int("int_pain_unit_signals", "The raw counts behind every pain-point signal.", stage="signals"),
+    _partial("partial_touchpoint_events", stage="signals"),
+    _partial("partial_pain_units", stage="signals"),
+    _partial("partial_pain_dwell", stage="signals"),
+    _partial("partial_emotion_signals", stage="signals"),
+    _int("int_pain_unit_signals", "The raw counts behind every pain-point signal (a reduce of the partials).",
+         stage="signals"),
     _int("int_pain_unit_scores", "Every pain-point signal's rate, baseline, lift and points.", stage="signals"),
     _mart("emotions", stage="signals"),
     _mart("pain_points", stage="signals"),
     _int("int_attribution_paths", "Each customer's path steps at touchpoint and channel level.", stage="signals"),
+    _partial("partial_attribution_transitions", stage="signals"),
+    _partial("partial_attribution_credits", stage="signals"),
     _int("int_attribution_transitions", "State-pair counts of the attribution Markov chain.", stage="signals"),
     _t("int_attribution_markov", "Markov credits and removal effects per touchpoint / channel (Python).",
        function=_markov_credits, declared_depends_on=("int_attribution_transitions",), temporary=True,
@@ -238,6 +250,18 @@ if len(TABLES) != len(_REGISTRY):
 PER_CUSTOMER: tuple[str, ...] = (
     "int_event_touchpoints", "int_event_sessions", "int_stage_condition_checks", "int_event_rule_matches",
     "int_stage_levels", "int_event_stages", "events", "sessions", "customers",
+)
+
+# The stored per-customer partials of the signals and paths stages (issues 10, 11): kept in the
+# warehouse (not exported), every row carries customer_id, and a customer's rows depend only
+# on that customer's rows of events / sessions / customers (plus cfg_* tables and per-text
+# deterministic scores). An incremental night rebuilds them for the affected customers only,
+# replaces those customers' rows, and runs the remaining (reduce) models over the full
+# partials; tests/test_stored_partials.py checks the per-customer property of each.
+STORED_PARTIALS: tuple[str, ...] = (
+    # signals (emotions, pain points, attribution)
+    "partial_touchpoint_events", "partial_pain_units", "partial_pain_dwell", "partial_emotion_signals",
+    "partial_attribution_transitions", "partial_attribution_credits",
 )
 
 

@@ -31,7 +31,8 @@ __all__ = [
     "example_warehouse",
 ]
 
-SIGNAL_MARTS = tuple(n for n in tables.names("signals", temporary=False) if not n.startswith("cfg_"))
+SIGNAL_MARTS = tuple(n for n in tables.names("signals", temporary=False)
+                     if not n.startswith("cfg_") and n not in tables.STORED_PARTIALS)
 
 # Pain-point scoring (docs/pain-points.md). A rate is shrunk towards its baseline as if
 # PRIOR_WEIGHT more observations had shown exactly the baseline, so a handful of sessions
