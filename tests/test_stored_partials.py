@@ -12,7 +12,6 @@ customers) fails it: either the table is missing in the subset build, or the row
 
 from __future__ import annotations
 
-
 import duckdb
 import pytest
 
