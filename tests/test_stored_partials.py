@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journey_mining import pipeline, tables
 from journey_mining.config import load_config
@@ -127,3 +129,34 @@ def test_each_partial_built_from_some_customers_equals_their_rows_of_the_full_bu
     assert len(everyone) > 100
     assert_partials_per_customer(warehouse, config, everyone[::3])
     assert_partials_per_customer(warehouse, config, everyone[1::7])
+
+
+# --------------------------------------------------------------------------- exact medians
+
+_UNIT_COLUMNS = ("sessions", "exit_sessions", "repeat_sessions", "support_sessions", "behaviour_sessions", "texts",
+                 "negative_texts", "scores", "low_scores", "followed_tickets", "rated_tickets", "bad_rated_tickets")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(["A", "B"]),
+                          st.one_of(st.integers(0, 30).map(float),
+                                    st.floats(0, 1e6, allow_nan=False, allow_infinity=False))),
+                min_size=1, max_size=40))
+def test_unit_median_from_summed_partials_equals_duckdbs_median_of_the_events(dwells):
+    """int_pain_unit_signals takes the median of each unit's dwell distribution summed over
+    the customers' partial_pain_dwell rows: it equals DuckDB's median() over the events
+    (the middle value, or the mean of the two middle ones)."""
+    from journey_mining.models import build_table
+
+    con = duckdb.connect()
+    con.execute("create table dwell_events (customer_id varchar, touchpoint varchar, dwell_seconds double)")
+    con.executemany("insert into dwell_events values (?, ?, ?)", dwells)
+    con.execute("create table partial_pain_dwell as select customer_id, touchpoint, '' as dimension, "
+                "'' as segment_value, dwell_seconds, count(*) as events from dwell_events group by all")
+    counts = ", ".join(f"1::bigint as {c}" for c in _UNIT_COLUMNS)
+    con.execute(f"create table partial_pain_units as select distinct customer_id, touchpoint, '' as dimension, "
+                f"'' as segment_value, {counts} from dwell_events")
+    build_table(con, "intermediate", "int_pain_unit_signals", {})
+    got = con.execute("select touchpoint, median_dwell_seconds from int_pain_unit_signals order by 1").fetchall()
+    expected = con.execute("select touchpoint, median(dwell_seconds) from dwell_events group by 1 order by 1").fetchall()
+    assert got == expected
