@@ -59,19 +59,19 @@ TABLES: dict[str, tuple[str, str]] = {
     "suppressions": ("suppressed identifier", "The suppression list of `journey forget`: keyed hashes (sha256(key || identifier)) of every identifier of erased people; staging drops input rows carrying one (docs/privacy.md)."),
     "erasures": ("erasure", "The audit of erasures (`journey forget`): when, the hash of the identifier given, how many identifiers were suppressed and the rows removed per table; never the identifier (docs/privacy.md)."),
     "metric_history": ("run and headline figure", "Each successful run's headline figures (funnel, conversion, top pain points, emotion per stage), appended: what `journey diff`, the report and the Prefect artifact compare (docs/metrics.md, Drift)."),
+    # internal: stored per-customer partials of the metrics stages (tables.STORED_PARTIALS), not exported
+    "partial_touchpoint_events": ("customer and (touchpoint, stage, channel, event type)", "Internal: per-customer partial, not exported. The customer's events per touchpoint, stage, channel and event type (a touchpoint's usual stage, channel and kind are reduced from it)."),
+    "partial_pain_units": ("customer and pain-point unit", "Internal: per-customer partial, not exported. The customer's counts behind every pain-point signal (sessions, exits, repeats, followed contacts, texts, scores, tickets), summed into pain_points."),
+    "partial_pain_dwell": ("customer, pain-point unit and time to the next event", "Internal: per-customer partial, not exported. How many of the customer's events in the unit have each (non-NULL) time to the session's next event; pain_points takes exact medians of the summed counts."),
+    "partial_emotion_signals": ("customer, touchpoint, stage and signal kind", "Internal: per-customer partial, not exported. Count, sum and negatives of the customer's emotion signals, summed into emotions."),
+    "partial_attribution_transitions": ("customer, level and state pair", "Internal: per-customer partial, not exported. The transitions of the customer's attribution path, summed into the Markov chain of attribution."),
+    "partial_attribution_credits": ("converted customer, level and name", "Internal: per-customer partial, not exported. The rule-based credits (first touch, last touch, linear, position-based) the customer's conversion gives each name on its path, summed into attribution."),
     # config tables
     "cfg_stages": ("stage", "stages.order of the config: each stage's position and whether it is at or past stages.conversion."),
     "cfg_stage_rules": ("stage rule", "The [[stages.rules]] of the config, in file order."),
     "cfg_stage_rule_conditions": ("value of a stage-rule condition", "The conditions of each stage rule (channel, event_type, match, min, max), one row per value."),
     "cfg_touchpoint_rules": ("touchpoint rule", "The [[touchpoints.rules]] of the config (rename or group raw touchpoints), in file order."),
     "cfg_pain_segments": ("segment dimension", "[metrics] segment_by: the dimensions pain points are also ranked by (campaign, properties.topic, ...)."),
-    # internal per-customer partials (tables.STORED_PARTIALS): kept for incremental runs, not exported
-    "partial_touchpoint_events": ("customer and (touchpoint, stage, channel, event type)", "Internal per-customer partial: the customer's events per touchpoint, stage, channel and event type (a touchpoint's usual stage, channel and kind are reduced from it)."),
-    "partial_pain_units": ("customer and pain-point unit", "Internal per-customer partial: the customer's counts behind every pain-point signal (sessions, exits, repeats, followed contacts, texts, scores, tickets), summed into pain_points."),
-    "partial_pain_dwell": ("customer, pain-point unit and time to the next event", "Internal per-customer partial: how many of the customer's events in the unit have each (non-NULL) time to the session's next event; pain_points takes exact medians of the summed counts."),
-    "partial_emotion_signals": ("customer, touchpoint, stage and signal kind", "Internal per-customer partial: count, sum and negatives of the customer's emotion signals, summed into emotions."),
-    "partial_attribution_transitions": ("customer, level and state pair", "Internal per-customer partial: the transitions of the customer's attribution path, summed into the Markov chain of attribution."),
-    "partial_attribution_credits": ("converted customer, level and name", "Internal per-customer partial: the rule-based credits (first touch, last touch, linear, position-based) the customer's conversion gives each name on its path, summed into attribution."),
 }
 
 TABLE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -82,11 +82,11 @@ TABLE_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "Run history and data quality": ("quarantine", "runs", "run_sources", "run_steps", "input_files",
                                      "metric_history", "suppressions", "erasures"),
-    "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
-    "Internal per-customer partials": (
+    "Internal: per-customer partials (not exported)": (
         "partial_touchpoint_events", "partial_pain_units", "partial_pain_dwell", "partial_emotion_signals",
         "partial_attribution_transitions", "partial_attribution_credits",
     ),
+    "Config tables": ("cfg_stages", "cfg_stage_rules", "cfg_stage_rule_conditions", "cfg_touchpoint_rules", "cfg_pain_segments"),
 }
 
 # --------------------------------------------------------------------------- columns
@@ -448,39 +448,6 @@ COLUMNS: dict[str, dict[str, str]] = {
         "first_run_id": "the first run that read this file with this content",
         "is_deleted": "the file is gone from disk but its rows are kept (its source has keep_deleted_files = true)",
     },
-    "cfg_stages": {
-        "stage_index": _STAGE_INDEX,
-        "stage": _STAGE,
-        "is_conversion": "at or past stages.conversion",
-    },
-    "cfg_stage_rules": {
-        "rule_index": "0-based index of the rule in the config file",
-        "stage": "the stage the rule assigns",
-        "stage_index": _STAGE_INDEX,
-        "after_stage": "after = S: the rule matches only once the customer's furthest stage before the event is S or later",
-        "after_index": "0-based position of after_stage",
-        "condition_groups": "how many conditions (channel, event_type, each match/min/max column) are ANDed",
-    },
-    "cfg_stage_rule_conditions": {
-        "rule_index": "the rule (cfg_stage_rules.rule_index)",
-        "condition_kind": "channel, event_type, match, min or max",
-        "column_name": "the column the condition reads (canonical, or properties.<path>)",
-        "json_path": "JSON path into properties when the column is properties.<path>",
-        "pattern": "the value or glob (channel, event_type, match)",
-        "bound": "the inclusive bound (min, max)",
-    },
-    "cfg_touchpoint_rules": {
-        "rule_index": "0-based index of the rule in the config file",
-        "kind": "'glob' or 'regex'",
-        "glob_pattern": "the glob matched against the whole raw touchpoint (kind glob)",
-        "regex_pattern": "the RE2 regex matched against the whole raw touchpoint (kind regex)",
-        "name": "the touchpoint it becomes (may use \\1 for regex groups)",
-    },
-    "cfg_pain_segments": {
-        "dimension": "the entry of [metrics] segment_by (campaign, properties.topic, ...)",
-        "column_name": "the canonical column it reads",
-        "json_path": "JSON path into properties, for properties.<path>",
-    },
     "partial_touchpoint_events": {
         "customer_id": "the customer (customers.customer_id)",
         "touchpoint": "the touchpoint of the events",
@@ -539,6 +506,39 @@ COLUMNS: dict[str, dict[str, str]] = {
         "last_touch": "last-touch credit (1 for the last step)",
         "linear": "linear credit (1 / path length per step)",
         "position_based": "position-based credit (40/20/40)",
+    },
+    "cfg_stages": {
+        "stage_index": _STAGE_INDEX,
+        "stage": _STAGE,
+        "is_conversion": "at or past stages.conversion",
+    },
+    "cfg_stage_rules": {
+        "rule_index": "0-based index of the rule in the config file",
+        "stage": "the stage the rule assigns",
+        "stage_index": _STAGE_INDEX,
+        "after_stage": "after = S: the rule matches only once the customer's furthest stage before the event is S or later",
+        "after_index": "0-based position of after_stage",
+        "condition_groups": "how many conditions (channel, event_type, each match/min/max column) are ANDed",
+    },
+    "cfg_stage_rule_conditions": {
+        "rule_index": "the rule (cfg_stage_rules.rule_index)",
+        "condition_kind": "channel, event_type, match, min or max",
+        "column_name": "the column the condition reads (canonical, or properties.<path>)",
+        "json_path": "JSON path into properties when the column is properties.<path>",
+        "pattern": "the value or glob (channel, event_type, match)",
+        "bound": "the inclusive bound (min, max)",
+    },
+    "cfg_touchpoint_rules": {
+        "rule_index": "0-based index of the rule in the config file",
+        "kind": "'glob' or 'regex'",
+        "glob_pattern": "the glob matched against the whole raw touchpoint (kind glob)",
+        "regex_pattern": "the RE2 regex matched against the whole raw touchpoint (kind regex)",
+        "name": "the touchpoint it becomes (may use \\1 for regex groups)",
+    },
+    "cfg_pain_segments": {
+        "dimension": "the entry of [metrics] segment_by (campaign, properties.topic, ...)",
+        "column_name": "the canonical column it reads",
+        "json_path": "JSON path into properties, for properties.<path>",
     },
 }
 

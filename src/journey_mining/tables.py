@@ -128,13 +128,15 @@ def _int(name: str, description: str, **kw) -> Table:  # noqa: ANN003
     return Table(name, description, f"intermediate/{name}", temporary=True, **kw)
 
 
+def _partial(name: str, **kw) -> Table:  # noqa: ANN003
+    """A stored per-customer partial (:data:`STORED_PARTIALS`): an intermediate model that is
+    kept in the warehouse (documented in table_docs, never exported)."""
+    return Table(name, _published(name), f"intermediate/{name}", **kw)
+
+
 def _mart(name: str, description: str | None = None, **kw) -> Table:  # noqa: ANN003
     return Table(name, description or _published(name), f"marts/{name}", **kw)
 
-
-def _partial(name: str, **kw) -> Table:  # noqa: ANN003
-    """A stored per-customer partial (:data:`STORED_PARTIALS`): kept, documented as internal."""
-    return Table(name, _published(name), f"intermediate/{name}", **kw)
 
 
 _REGISTRY: tuple[Table, ...] = (
