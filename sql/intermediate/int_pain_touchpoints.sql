@@ -1,24 +1,25 @@
 -- One row per touchpoint: the stage and channel where most of its events occur (ties: the
--- earlier stage, the first channel by name) and its event count.
-with flow as (
-    select touchpoint, stage_index, channel from int_pain_event_flow
+-- earlier stage, the first channel by name) and its event count. A reduce over the
+-- per-customer partial_touchpoint_events.
+with touchpoint_events as (
+    select touchpoint, stage_index, channel, events from partial_touchpoint_events
 ),
 
 stage_counts as (
-    select touchpoint, stage_index, count(*) as events
-    from flow
+    select touchpoint, stage_index, sum(events)::bigint as events
+    from touchpoint_events
     group by touchpoint, stage_index
 ),
 
 channel_counts as (
-    select touchpoint, channel, count(*) as events
-    from flow
+    select touchpoint, channel, sum(events)::bigint as events
+    from touchpoint_events
     group by touchpoint, channel
 ),
 
 main_stage as (
     select touchpoint, arg_max(stage_index, (events, -stage_index)) as stage_index,
-        sum(events) as events
+        sum(events)::bigint as events
     from stage_counts
     group by touchpoint
 ),

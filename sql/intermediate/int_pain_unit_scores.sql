@@ -11,14 +11,18 @@ touchpoints as (
     select touchpoint, stage_index, channel from int_pain_touchpoints
 ),
 
-flow as (
-    select touchpoint, event_type, dwell_seconds from int_pain_event_flow
+touchpoint_events as (
+    select touchpoint, event_type, events from partial_touchpoint_events
+),
+
+touchpoint_dwell as (
+    select touchpoint, dwell_seconds, events from partial_pain_dwell where dimension = ''
 ),
 
 touchpoint_kinds as (
     -- a touchpoint's kind: its most frequent event type (time spent compares like with like)
     select touchpoint, arg_max(event_type, (events, event_type)) as event_type
-    from (select touchpoint, event_type, count(*) as events from flow group by all)
+    from (select touchpoint, event_type, sum(events)::bigint as events from touchpoint_events group by all)
     group by touchpoint
 ),
 
@@ -45,13 +49,45 @@ channel_loops as (
     group by channel
 ),
 
-peer_dwell as (
+peer_groups as (
+    -- every (stage, channel, kind) with a touchpoint, also when none of its events has a dwell
+    select distinct touchpoints.stage_index, touchpoints.channel, touchpoint_kinds.event_type
+    from touchpoints
+    inner join touchpoint_kinds using (touchpoint)
+),
+
+peer_dwell_counts as (
     select touchpoints.stage_index, touchpoints.channel, touchpoint_kinds.event_type,
-        median(flow.dwell_seconds) as peer_median_dwell_seconds
-    from flow
+        touchpoint_dwell.dwell_seconds, sum(touchpoint_dwell.events) as events
+    from touchpoint_dwell
     inner join touchpoints using (touchpoint)
     inner join touchpoint_kinds using (touchpoint)
-    group by touchpoints.stage_index, touchpoints.channel, touchpoint_kinds.event_type
+    group by all
+),
+
+peer_dwell_positions as (
+    -- the values sorted with their counts: rows [through - events, through) of the sorted list
+    select *,
+        sum(events) over (partition by stage_index, channel, event_type order by dwell_seconds
+            rows between unbounded preceding and current row) as through,
+        sum(events) over (partition by stage_index, channel, event_type) as total
+    from peer_dwell_counts
+),
+
+peer_dwell_medians as (
+    -- DuckDB's median of the events' dwell: the middle value, or (lo + hi) / 2
+    select stage_index, channel, event_type,
+        (max(dwell_seconds) filter (where through - events <= (total - 1) // 2 and (total - 1) // 2 < through)
+            + max(dwell_seconds) filter (where through - events <= total // 2 and total // 2 < through)) / 2
+            as peer_median_dwell_seconds
+    from peer_dwell_positions
+    group by stage_index, channel, event_type
+),
+
+peer_dwell as (
+    select peer_groups.*, peer_dwell_medians.peer_median_dwell_seconds
+    from peer_groups
+    left join peer_dwell_medians using (stage_index, channel, event_type)
 ),
 
 baselines as (

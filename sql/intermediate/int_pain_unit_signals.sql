@@ -1,93 +1,65 @@
 -- One row per pain-point unit (a touchpoint, or one segment of it): the raw counts behind
--- every signal. Rates and lifts are computed in the pain_points mart.
-with session_units as (
-    select * from int_pain_session_units
+-- every signal, summed over the per-customer partials (partial_pain_units), and the exact
+-- median time to the next event from the summed distribution (partial_pain_dwell). Rates
+-- and lifts are computed in int_pain_unit_scores.
+with customer_units as (
+    select * exclude (customer_id) from partial_pain_units
 ),
 
-unit_events as (
-    select customer_id, event_index, touchpoint, dimension, segment_value, dwell_seconds
-    from int_pain_unit_events
+dwell_counts as (
+    select touchpoint, dimension, segment_value, dwell_seconds, sum(events) as events
+    from partial_pain_dwell
+    group by touchpoint, dimension, segment_value, dwell_seconds
 ),
 
-contacts as (
-    select customer_id, occurred_at, ticket_key, rating_value, is_bad_rating
-    from int_pain_support_contacts
-),
-
-signals as (
-    select customer_id, event_index, signal_kind, is_negative
-    from int_sentiment_signals
-    where signal_kind in ('text', 'score')
-),
-
-session_counts as (
+unit_counts as (
     select
         touchpoint, dimension, segment_value,
-        count(*) as sessions,
-        count_if(is_exit) as exit_sessions,
-        -- a loop: the session leaves it and comes back at least twice (three separate runs)
-        count_if(runs >= 3) as repeat_sessions,
-        count_if(is_support_followed) as support_sessions,
-        count_if(is_behaviour_followed) as behaviour_sessions
-    from session_units
+        sum(sessions)::bigint as sessions,
+        sum(exit_sessions)::bigint as exit_sessions,
+        sum(repeat_sessions)::bigint as repeat_sessions,
+        sum(support_sessions)::bigint as support_sessions,
+        sum(behaviour_sessions)::bigint as behaviour_sessions,
+        sum(texts)::bigint as texts,
+        sum(negative_texts)::bigint as negative_texts,
+        sum(scores)::bigint as scores,
+        sum(low_scores)::bigint as low_scores,
+        sum(followed_tickets)::bigint as followed_tickets,
+        sum(rated_tickets)::bigint as rated_tickets,
+        sum(bad_rated_tickets)::bigint as bad_rated_tickets
+    from customer_units
     group by touchpoint, dimension, segment_value
+),
+
+dwell_positions as (
+    -- the values sorted with their counts: rows [through - events, through) of the sorted list
+    select *,
+        sum(events) over (partition by touchpoint, dimension, segment_value order by dwell_seconds
+            rows between unbounded preceding and current row) as through,
+        sum(events) over (partition by touchpoint, dimension, segment_value) as total
+    from dwell_counts
 ),
 
 dwell as (
+    -- DuckDB's median: the middle value, or the mean of the two middle ones ((lo + hi) / 2)
     select touchpoint, dimension, segment_value,
-        median(dwell_seconds) as median_dwell_seconds
-    from unit_events
+        (max(dwell_seconds) filter (where through - events <= (total - 1) // 2 and (total - 1) // 2 < through)
+            + max(dwell_seconds) filter (where through - events <= total // 2 and total // 2 < through)) / 2
+            as median_dwell_seconds
+    from dwell_positions
     group by touchpoint, dimension, segment_value
-),
-
-feedback as (
-    select
-        unit_events.touchpoint, unit_events.dimension, unit_events.segment_value,
-        count_if(signals.signal_kind = 'text') as texts,
-        count_if(signals.signal_kind = 'text' and signals.is_negative) as negative_texts,
-        count_if(signals.signal_kind = 'score') as scores,
-        count_if(signals.signal_kind = 'score' and signals.is_negative) as low_scores
-    from unit_events
-    inner join signals using (customer_id, event_index)
-    group by all
-),
-
-followed_tickets as (
-    select distinct
-        session_units.touchpoint, session_units.dimension, session_units.segment_value,
-        contacts.customer_id, contacts.ticket_key, contacts.rating_value, contacts.is_bad_rating
-    from session_units
-    inner join contacts
-        on contacts.customer_id = session_units.customer_id
-        and contacts.occurred_at > session_units.last_at
-        and epoch_us(contacts.occurred_at) - epoch_us(session_units.last_at)
-            <= $support_window_seconds * 1000000
-),
-
-ticket_ratings as (
-    select touchpoint, dimension, segment_value,
-        count(*) as followed_tickets,
-        count(rating_value) as rated_tickets,
-        count_if(is_bad_rating) as bad_rated_tickets
-    from followed_tickets
-    group by all
 ),
 
 final as (
     select
-        session_counts.*,
+        unit_counts.touchpoint, unit_counts.dimension, unit_counts.segment_value,
+        unit_counts.sessions, unit_counts.exit_sessions, unit_counts.repeat_sessions,
+        unit_counts.support_sessions, unit_counts.behaviour_sessions,
         dwell.median_dwell_seconds,
-        coalesce(feedback.texts, 0) as texts,
-        coalesce(feedback.negative_texts, 0) as negative_texts,
-        coalesce(feedback.scores, 0) as scores,
-        coalesce(feedback.low_scores, 0) as low_scores,
-        coalesce(ticket_ratings.followed_tickets, 0) as followed_tickets,
-        coalesce(ticket_ratings.rated_tickets, 0) as rated_tickets,
-        coalesce(ticket_ratings.bad_rated_tickets, 0) as bad_rated_tickets
-    from session_counts
+        unit_counts.texts, unit_counts.negative_texts, unit_counts.scores, unit_counts.low_scores,
+        unit_counts.followed_tickets, unit_counts.rated_tickets, unit_counts.bad_rated_tickets
+    from unit_counts
     left join dwell using (touchpoint, dimension, segment_value)
-    left join feedback using (touchpoint, dimension, segment_value)
-    left join ticket_ratings using (touchpoint, dimension, segment_value)
 )
 
 select * from final

@@ -1,14 +1,20 @@
 -- One row per level ('touchpoint' | 'channel'), name and model: the conversions credited to
--- it. Rule-based models from the paths (int_attribution_paths, converted paths only):
+-- it. Rule-based models from the paths (converted paths only; each customer's credits in
+-- partial_attribution_credits, summed here):
 --   first_touch / last_touch: 1 to the first / last step
 --   linear: 1 / path_length to each step
 --   position_based: 40% first, 40% last, 20% shared by the middle steps (a two-step path:
 --   50/50; one step: 100%)
 -- markov: removal effects of the absorbing chain (int_attribution_markov, computed exactly
--- in Python). Every model's credits add up to the conversions. docs/attribution.md.
-with paths as (
-    select level, customer_id, position, path_length, name, is_converted
-    from int_attribution_paths
+-- in Python, from int_attribution_transitions). Every model's credits add up to the
+-- conversions. docs/attribution.md.
+with customer_credits as (
+    select level, name, first_touch, last_touch, linear, position_based
+    from partial_attribution_credits
+),
+
+customer_transitions as (
+    select level, to_state, transitions from partial_attribution_transitions
 ),
 
 markov as (
@@ -16,7 +22,10 @@ markov as (
 ),
 
 names as (
-    select distinct level, name from paths
+    -- every step of every path is entered by one transition
+    select distinct level, to_state as name
+    from customer_transitions
+    where to_state not in ('(conversion)', '(null)')
 ),
 
 models as (
@@ -25,42 +34,28 @@ models as (
     ) as models (model)
 ),
 
-converted_steps as (
-    select level, name, position, path_length
-    from paths
-    where is_converted
-),
-
-step_credits as (
-    select level, name, 'first_touch' as model, (position = 1)::double as credit
-    from converted_steps
-    union all
-    select level, name, 'last_touch', (position = path_length)::double
-    from converted_steps
-    union all
-    select level, name, 'linear', 1.0 / path_length
-    from converted_steps
-    union all
-    select level, name, 'position_based',
-        case
-            when path_length = 1 then 1.0
-            when path_length = 2 then 0.5
-            when position = 1 or position = path_length then 0.4
-            else 0.2 / (path_length - 2)
-        end
-    from converted_steps
+name_credits as (
+    select level, name, sum(first_touch) as first_touch, sum(last_touch) as last_touch,
+        sum(linear) as linear, sum(position_based) as position_based
+    from customer_credits
+    group by level, name
 ),
 
 rule_credits as (
-    select level, name, model, sum(credit) as credit
-    from step_credits
-    group by level, name, model
+    select level, name, 'first_touch' as model, first_touch as credit from name_credits
+    union all
+    select level, name, 'last_touch', last_touch from name_credits
+    union all
+    select level, name, 'linear', linear from name_credits
+    union all
+    select level, name, 'position_based', position_based from name_credits
 ),
 
 conversions as (
-    select level, count(distinct customer_id) as conversions
-    from paths
-    where is_converted
+    -- a converted path ends with one transition into '(conversion)'
+    select level, sum(transitions)::bigint as conversions
+    from customer_transitions
+    where to_state = '(conversion)'
     group by level
 ),
 

@@ -2,9 +2,12 @@
 -- signal) and per touchpoint (at its main stage): the mean of every emotion signal
 -- (int_sentiment_signals, -1..1), how many there are, the share at or below the negative
 -- threshold, and the same split by kind (text, score, behaviour). docs/emotions.md.
+-- A reduce over the per-customer partial_emotion_signals (counts and sums of the signals).
 with signals as (
-    select touchpoint, stage_index, signal_kind, signal_value, is_negative
-    from int_sentiment_signals
+    select touchpoint, stage_index, signal_kind,
+        sum(signals)::bigint as signals, sum(value_sum) as value_sum, sum(negatives)::bigint as negatives
+    from partial_emotion_signals
+    group by touchpoint, stage_index, signal_kind
 ),
 
 stages as (
@@ -21,14 +24,17 @@ by_stage as (
         stages.stage as name,
         stages.stage,
         stages.stage_index,
-        count(signals.signal_value) as signals,
-        avg(signals.signal_value) as mean_emotion,
-        avg(signals.is_negative::int) as share_negative,
-        count(signals.signal_value) filter (where signals.signal_kind = 'text') as texts,
-        avg(signals.signal_value) filter (where signals.signal_kind = 'text') as mean_text,
-        count(signals.signal_value) filter (where signals.signal_kind = 'score') as scores,
-        avg(signals.signal_value) filter (where signals.signal_kind = 'score') as mean_score,
-        count(signals.signal_value) filter (where signals.signal_kind = 'behaviour') as behaviours
+        coalesce(sum(signals.signals), 0)::bigint as signals,
+        sum(signals.value_sum) / sum(signals.signals) as mean_emotion,
+        sum(signals.negatives) / sum(signals.signals) as share_negative,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'text'), 0)::bigint as texts,
+        sum(signals.value_sum) filter (where signals.signal_kind = 'text')
+            / sum(signals.signals) filter (where signals.signal_kind = 'text') as mean_text,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'score'), 0)::bigint as scores,
+        sum(signals.value_sum) filter (where signals.signal_kind = 'score')
+            / sum(signals.signals) filter (where signals.signal_kind = 'score') as mean_score,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'behaviour'), 0)::bigint
+            as behaviours
     from stages
     left join signals using (stage_index)
     group by stages.stage, stages.stage_index
@@ -40,14 +46,17 @@ by_touchpoint as (
         signals.touchpoint as name,
         stages.stage,
         touchpoints.stage_index,
-        count(*) as signals,
-        avg(signals.signal_value) as mean_emotion,
-        avg(signals.is_negative::int) as share_negative,
-        count(*) filter (where signals.signal_kind = 'text') as texts,
-        avg(signals.signal_value) filter (where signals.signal_kind = 'text') as mean_text,
-        count(*) filter (where signals.signal_kind = 'score') as scores,
-        avg(signals.signal_value) filter (where signals.signal_kind = 'score') as mean_score,
-        count(*) filter (where signals.signal_kind = 'behaviour') as behaviours
+        sum(signals.signals)::bigint as signals,
+        sum(signals.value_sum) / sum(signals.signals) as mean_emotion,
+        sum(signals.negatives) / sum(signals.signals) as share_negative,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'text'), 0)::bigint as texts,
+        sum(signals.value_sum) filter (where signals.signal_kind = 'text')
+            / sum(signals.signals) filter (where signals.signal_kind = 'text') as mean_text,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'score'), 0)::bigint as scores,
+        sum(signals.value_sum) filter (where signals.signal_kind = 'score')
+            / sum(signals.signals) filter (where signals.signal_kind = 'score') as mean_score,
+        coalesce(sum(signals.signals) filter (where signals.signal_kind = 'behaviour'), 0)::bigint
+            as behaviours
     from signals
     inner join touchpoints using (touchpoint)
     inner join stages on stages.stage_index = touchpoints.stage_index

@@ -138,6 +138,7 @@ def _mart(name: str, description: str | None = None, **kw) -> Table:  # noqa: AN
     return Table(name, description or _published(name), f"marts/{name}", **kw)
 
 
+
 _REGISTRY: tuple[Table, ...] = (
     # ---- load: the staged input files, after duplicates across files are marked
     _t("stg_events", "Loaded events of every source (canonical columns, source file and line).",
@@ -193,11 +194,18 @@ _REGISTRY: tuple[Table, ...] = (
     _int("int_pain_unit_events", "Each event's pain-point units (touchpoint, touchpoint segment).", stage="signals"),
     _int("int_pain_support_contacts", "Support contacts (ticket_created events on the support channel).", stage="signals"),
     _int("int_pain_session_units", "Per session and pain-point unit: exits, repeats, contacts.", stage="signals"),
-    _int("int_pain_unit_signals", "The raw counts behind every pain-point signal.", stage="signals"),
+    _partial("partial_touchpoint_events", stage="signals"),
+    _partial("partial_pain_units", stage="signals"),
+    _partial("partial_pain_dwell", stage="signals"),
+    _partial("partial_emotion_signals", stage="signals"),
+    _int("int_pain_unit_signals", "The raw counts behind every pain-point signal (a reduce of the partials).",
+         stage="signals"),
     _int("int_pain_unit_scores", "Every pain-point signal's rate, baseline, lift and points.", stage="signals"),
     _mart("emotions", stage="signals"),
     _mart("pain_points", stage="signals"),
     _int("int_attribution_paths", "Each customer's path steps at touchpoint and channel level.", stage="signals"),
+    _partial("partial_attribution_transitions", stage="signals"),
+    _partial("partial_attribution_credits", stage="signals"),
     _int("int_attribution_transitions", "State-pair counts of the attribution Markov chain.", stage="signals"),
     _t("int_attribution_markov", "Markov credits and removal effects per touchpoint / channel (Python).",
        function=_markov_credits, declared_depends_on=("int_attribution_transitions",), temporary=True,
@@ -261,7 +269,12 @@ PER_CUSTOMER: tuple[str, ...] = (
 # map for the affected customers only and replaces their rows
 # (journey_mining.incremental.build_stage_incremental), then runs the reduce. Not exported
 # to Parquet; ``journey forget`` rebuilds them without the erased person.
+# tests/test_stored_partials.py checks the per-customer property of each.
 STORED_PARTIALS: tuple[str, ...] = (
+    # signals (emotions, pain points, attribution)
+    "partial_touchpoint_events", "partial_pain_units", "partial_pain_dwell", "partial_emotion_signals",
+    "partial_attribution_transitions", "partial_attribution_credits",
+    # paths (funnels, durations, transitions, variants, loops)
     "partial_customer_stage_reach", "partial_path_runs", "partial_path_customers", "partial_path_sessions",
     "partial_touchpoint_loops",
 )

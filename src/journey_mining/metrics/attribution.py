@@ -5,7 +5,10 @@ Paths are per customer: the touchpoints (channels) before their first conversion
 them when they never convert, consecutive repeats collapsed. Rule-based models (first
 touch, last touch, linear, position-based 40/20/40) are SQL over the paths; the Markov
 model is the removal effect of an absorbing Markov chain over the aggregated transitions,
-solved exactly with the fundamental matrix ``N = (I - Q)^-1`` (no simulation).
+solved exactly with the fundamental matrix ``N = (I - Q)^-1`` (no simulation). Each
+customer's credits and transition counts are stored per customer
+(``partial_attribution_credits``, ``partial_attribution_transitions``), so an incremental
+night recomputes only the affected customers' and sums them again.
 
 The analyzecore (2016) example, paths ``C1 > C2 > C3`` (converted), ``C1`` and
 ``C2 > C3`` (not converted)::
@@ -82,8 +85,13 @@ def markov_credits(transitions: Iterable[tuple[str, str, int]]) -> dict[str, tup
 
 
 def build_attribution(con: duckdb.DuckDBPyConnection, *, temp: bool = True) -> None:
-    """Build ``int_attribution_paths``, the Markov credits and the ``attribution`` mart."""
+    """Build ``int_attribution_paths``, the per-customer partials
+    (``partial_attribution_transitions``, ``partial_attribution_credits``: kept, see
+    :data:`journey_mining.tables.STORED_PARTIALS`), the Markov credits and the ``attribution``
+    mart from ``events`` (with ``int_pain_event_flow``) and ``cfg_stages``."""
     build_table(con, "intermediate", "int_attribution_paths", temp=temp)
+    build_table(con, "intermediate", "partial_attribution_transitions")
+    build_table(con, "intermediate", "partial_attribution_credits")
     build_table(con, "intermediate", "int_attribution_transitions", temp=temp)
     build_markov_credits(con, temp=temp)
     build_table(con, "marts", "attribution")

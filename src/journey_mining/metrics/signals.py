@@ -1,10 +1,18 @@
 """Build the signal marts (``emotions``, ``pain_points``, ``attribution``) at the end of
 ``build_journeys``; shared helpers for the metrics API.
 
-The marts read the ``events`` mart and ``cfg_stages``; the ``int_sentiment*``, ``int_pain_*``
-and ``int_attribution*`` intermediates are temporary (or kept, for debugging, with
-``temp=False``) and dropped at the end. Every mart is replaced on each run (``create or
-replace``): a re-run over the same events gives identical tables.
+The marts read the ``events`` mart and ``cfg_stages``. The stage is a map and a reduce
+(:data:`journey_mining.tables.STORED_PARTIALS`): per-customer models (the ``int_sentiment*``,
+``int_pain_*`` per-event intermediates and ``int_attribution_paths``, temporary) feed the
+stored per-customer partials (``partial_touchpoint_events``, ``partial_pain_units``,
+``partial_pain_dwell``, ``partial_emotion_signals``, ``partial_attribution_transitions``,
+``partial_attribution_credits``: counts, sums and dwell distributions, kept in the warehouse);
+the reduce models (``int_pain_touchpoints``, ``int_pain_unit_signals``,
+``int_pain_unit_scores``, ``int_attribution_transitions``, the Markov credits and the three
+marts) read only the partials and the cfg_* tables, so an incremental night rebuilds the
+partials of the affected customers only. Temporaries are dropped at the end (kept, for
+debugging, with ``temp=False``). Every mart is replaced on each run (``create or replace``):
+a re-run over the same events gives identical tables.
 
     >>> con = example_warehouse()
     >>> sorted(t for (t,) in con.execute("show tables").fetchall() if t in SIGNAL_MARTS)
@@ -31,7 +39,8 @@ __all__ = [
     "example_warehouse",
 ]
 
-SIGNAL_MARTS = tuple(n for n in tables.names("signals", temporary=False) if not n.startswith("cfg_"))
+SIGNAL_MARTS = tuple(n for n in tables.names("signals", temporary=False)
+                     if not n.startswith("cfg_") and n not in tables.STORED_PARTIALS)
 
 # Pain-point scoring (docs/pain-points.md). A rate is shrunk towards its baseline as if
 # PRIOR_WEIGHT more observations had shown exactly the baseline, so a handful of sessions
