@@ -136,6 +136,13 @@ MODELS = (
 )
 
 
+# The models each model is the last to read (dropped once it is built).
+_LAST_USED_BY = {
+    "stg_zendesk_records": ("stg_zendesk_values",),
+    "stg_zendesk_event_rows": ("stg_zendesk_documents", "stg_zendesk_records"),
+    "stg_zendesk_event_fields": ("stg_zendesk_event_rows", "stg_zendesk_tickets", "stg_zendesk_users"),
+}
+
 # The models that turn one file's top-level JSON values into export documents; an export
 # document file is read straight into documents instead (stg_zendesk_export, see
 # :func:`_read_export`) and these two are skipped.
@@ -157,6 +164,12 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
         for name in MODELS:
             if name not in VALUE_MODELS:
                 build_table(con, "staging", name, temp=True)
+            for done in _LAST_USED_BY.get(name, ()):  # an export's copies, freed as they go
+                con.execute(f"drop table if exists {done}")
+            if name == "stg_zendesk_records" and values is not None:
+                con.execute("drop view _zd_values")
+                con.execute(f"drop table {values.table}")
+                values = None
         out = temp_name("zendesk")
         select, params = canonical_projection(source, FIELDS, _DEFAULTS, extra_properties_sql=_PROPERTIES)
         create_event_table(
@@ -166,6 +179,7 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
             {"f": str(file), **params},
             order_by="line, _seq, _pos, event_id",
         )
+        con.execute("drop table stg_zendesk_event_fields")
     finally:
         for name in reversed(MODELS):
             con.execute(f"drop table if exists {name}")
