@@ -22,9 +22,9 @@ final as (
         coalesce(t.ticket_id, e.tid_fallback) as ticket_id,
         t.subject, t.description, t.status, t.priority, t.ticket_type, t.tags, t.topic, t.via_channel,
         coalesce(t.requester_id, e.rq_fallback) as requester_id,
-        coalesce(u.external_id, nullif(t._j ->> '/requester/external_id', '')) as requester_external_id,
-        coalesce(u.email, nullif(t._j ->> '/requester/email', '')) as requester_email,
-        coalesce(u.name, nullif(t._j ->> '/requester/name', '')) as requester_name,
+        coalesce(u.external_id, nullif(t.requester ->> '/external_id', '')) as requester_external_id,
+        coalesce(u.email, nullif(t.requester ->> '/email', '')) as requester_email,
+        coalesce(u.name, nullif(t.requester ->> '/name', '')) as requester_name,
         t.assignee_id, t.group_id, t.organization_id, t.ticket_created_at, t.ticket_updated_at,
         e.comment_id, e.author_id, e.public, e.body, e.rating_id, e.rating, e.rating_comment
     from event_rows e

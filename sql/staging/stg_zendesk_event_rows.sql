@@ -27,9 +27,9 @@ embedded_comments as (
     from (
         select _ord, unnest(_l) as _el, unnest(range(len(_l))) as _pos
         from (
-            select _ord, from_json(_j -> '/comments', '["JSON"]') as _l
+            select _ord, from_json(comments, '["JSON"]') as _l
             from tickets
-            where json_type(_j -> '/comments') = 'ARRAY'
+            where json_type(comments) = 'ARRAY'
         )
     )
 ),
@@ -108,14 +108,14 @@ orphans as (
 embedded_ratings as (
     select
         t.*,
-        nullif(t._j ->> '/satisfaction_rating/id', '') as rating_id_value,
-        nullif(t._j ->> '/satisfaction_rating/score', '') as rating_score,
+        nullif(t.satisfaction_rating ->> '/id', '') as rating_id_value,
+        nullif(t.satisfaction_rating ->> '/score', '') as rating_score,
         case
-            when starts_with(lower(nullif(t._j ->> '/satisfaction_rating/score', '')), 'good') then '1.0'
-            when starts_with(lower(nullif(t._j ->> '/satisfaction_rating/score', '')), 'bad') then '0.0'
+            when starts_with(lower(nullif(t.satisfaction_rating ->> '/score', '')), 'good') then '1.0'
+            when starts_with(lower(nullif(t.satisfaction_rating ->> '/score', '')), 'bad') then '0.0'
         end as score_value
     from tickets t
-    where json_type(t._j -> '/satisfaction_rating') = 'OBJECT'
+    where json_type(t.satisfaction_rating) = 'OBJECT'
 ),
 
 created_rows as (
@@ -191,15 +191,15 @@ toplevel_csat_rows as (
 -- csat embedded in the ticket, unless the top-level list has that rating
 embedded_csat_rows as (
     select
-        e._ord as _line, 3 as _seq, -1 as _pos, (e._j -> '/satisfaction_rating')::varchar as raw, e._ord as _tord,
+        e._ord as _line, 3 as _seq, -1 as _pos, e.satisfaction_rating::varchar as raw, e._ord as _tord,
         'csat' as event_kind, 'csat_rated' as event_type,
         'zd:' || e.ticket_id || ':csat' || coalesce(':' || e.rating_id_value, '') as event_id,
-        coalesce(nullif(e._j ->> '/satisfaction_rating/created_at', ''), e.ticket_updated_at) as occurred_at,
-        nullif(e._j ->> '/satisfaction_rating/comment', '') as text,
+        coalesce(nullif(e.satisfaction_rating ->> '/created_at', ''), e.ticket_updated_at) as occurred_at,
+        nullif(e.satisfaction_rating ->> '/comment', '') as text,
         e.score_value as score,
         e.rating_id_value as rating_id,
         lower(e.rating_score) as rating,
-        nullif(e._j ->> '/satisfaction_rating/comment', '') as rating_comment
+        nullif(e.satisfaction_rating ->> '/comment', '') as rating_comment
     from embedded_ratings e
     where e.score_value is not null
         and not exists (

@@ -1,6 +1,8 @@
 -- Zendesk reader, step 3 of 7: every ticket (bare, in a document's list or a document's
 -- single ticket) or unusable value, numbered in file order (_ord); _err says why a record
--- cannot be used as a ticket.
+-- cannot be used as a ticket. Each record is parsed once: _v holds the JSON values of the
+-- members the reader uses (_v[1] /id ... _v[17] /requester; stg_zendesk_tickets names them),
+-- so later steps never parse the whole record again.
 with
 
 bare_values as (
@@ -32,20 +34,35 @@ all_records as (
     select * from single_tickets
 ),
 
+parsed as (
+    select
+        _vline,
+        _sub,
+        _raw,
+        _err,
+        json_type(_j) as _type,
+        json_extract(_j, [
+            '/id', '/created_at', '/subject', '/description', '/status', '/priority', '/type',
+            '/tags', '/via/channel', '/requester_id', '/assignee_id', '/group_id',
+            '/organization_id', '/updated_at', '/comments', '/satisfaction_rating', '/requester'
+        ]) as _v
+    from all_records
+),
+
 final as (
     select
         row_number() over (order by _vline, _sub) as _ord,
         _raw,
-        _j,
+        _v,
         coalesce(
             _err,
             case
-                when coalesce(json_type(_j), 'NULL') <> 'OBJECT' then 'ticket is not a JSON object: ' || left(_raw, 80)
-                when nullif(_j ->> '/id', '') is null then 'ticket has no id'
-                when nullif(_j ->> '/created_at', '') is null then 'ticket has no created_at'
+                when coalesce(_type, 'NULL') <> 'OBJECT' then 'ticket is not a JSON object: ' || left(_raw, 80)
+                when nullif(_v[1] ->> '$', '') is null then 'ticket has no id'
+                when nullif(_v[2] ->> '$', '') is null then 'ticket has no created_at'
             end
         ) as _err
-    from all_records
+    from parsed
 )
 
 select * from final

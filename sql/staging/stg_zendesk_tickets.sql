@@ -1,4 +1,5 @@
--- Zendesk reader, step 5 of 7: the usable tickets with their fields (API names).
+-- Zendesk reader, step 5 of 7: the usable tickets with their fields (API names), from the
+-- members stg_zendesk_records extracted (_v) in its one parse of each ticket.
 with
 
 records as (
@@ -9,23 +10,25 @@ final as (
     select
         _ord,
         _raw,
-        _j,
-        _j ->> '/id' as ticket_id,
-        nullif(_j ->> '/subject', '') as subject,
-        nullif(_j ->> '/description', '') as description,
-        lower(nullif(_j ->> '/status', '')) as status,
-        nullif(_j ->> '/priority', '') as priority,
-        nullif(_j ->> '/type', '') as ticket_type,
-        case when json_type(_j -> '/tags') = 'ARRAY' and json_array_length(_j -> '/tags') > 0
-            then (_j -> '/tags')::varchar end as tags,
-        nullif(_j ->> '/tags/0', '') as topic,
-        nullif(_j ->> '/via/channel', '') as via_channel,
-        nullif(_j ->> '/requester_id', '') as requester_id,
-        nullif(_j ->> '/assignee_id', '') as assignee_id,
-        nullif(_j ->> '/group_id', '') as group_id,
-        nullif(_j ->> '/organization_id', '') as organization_id,
-        nullif(_j ->> '/created_at', '') as ticket_created_at,
-        nullif(_j ->> '/updated_at', '') as ticket_updated_at
+        _v[1] ->> '$' as ticket_id,
+        nullif(_v[3] ->> '$', '') as subject,
+        nullif(_v[4] ->> '$', '') as description,
+        lower(nullif(_v[5] ->> '$', '')) as status,
+        nullif(_v[6] ->> '$', '') as priority,
+        nullif(_v[7] ->> '$', '') as ticket_type,
+        case when json_type(_v[8]) = 'ARRAY' and json_array_length(_v[8]) > 0
+            then _v[8]::varchar end as tags,
+        nullif(_v[8] ->> '/0', '') as topic,
+        nullif(_v[9] ->> '$', '') as via_channel,
+        nullif(_v[10] ->> '$', '') as requester_id,
+        nullif(_v[11] ->> '$', '') as assignee_id,
+        nullif(_v[12] ->> '$', '') as group_id,
+        nullif(_v[13] ->> '$', '') as organization_id,
+        nullif(_v[2] ->> '$', '') as ticket_created_at,
+        nullif(_v[14] ->> '$', '') as ticket_updated_at,
+        _v[15] as comments,
+        _v[16] as satisfaction_rating,
+        _v[17] as requester
     from records
 )
 

@@ -34,7 +34,7 @@ from .base import (
 from .jsonutil import (
     INTERNAL_PREFIX,
     jptr,
-    json_text_sql,
+    json_value_text,
     read_json_values,
     read_text_lines,
     unique_fields,
@@ -50,6 +50,9 @@ class Records:
     fields: tuple[str, ...]
     position_kind: str  # line | record
     json_col: str | None = None  # JSON/Parquet: the record as JSON (nested values stay nested)
+    # JSON: instead of json_col, a list of the JSON values of ``fields`` (in order), taken
+    # from one parse of each record
+    values_col: str | None = None
 
 
 def file_kind(path: Path) -> str:
@@ -99,15 +102,22 @@ def read_mapped(
             return lazy
     rec = read_records(con, source, file)
     extra = None
-    if rec.json_col is not None:
+    if rec.json_col is not None or rec.values_col is not None:
         # properties keep nested objects and arrays as JSON (so `properties.a.b` matches);
         # scalars stay text as before
         used = projected_fields(source, rec.fields, output=output, properties_name=properties_name)
         rest = [f for f in rec.fields if f not in used]
+        index = {f: i + 1 for i, f in enumerate(rec.fields)}
+
+        def value(f: str) -> str:
+            if rec.values_col is not None:
+                return f"{rec.values_col}[{index[f]}]"
+            return f"{rec.json_col}->{jptr(f)}"
+
         if rest:
             pairs = ", ".join(
-                f"{literal(f)}, case when json_type({rec.json_col}->{jptr(f)}) in ('OBJECT', 'ARRAY') "
-                f"then {rec.json_col}->{jptr(f)} else to_json(nullif({ident(f)}::VARCHAR, '')) end"
+                f"{literal(f)}, case when json_type({value(f)}) in ('OBJECT', 'ARRAY') "
+                f"then {value(f)} else to_json(nullif({ident(f)}::VARCHAR, '')) end"
                 for f in rest
             )
             extra = f"json_merge_patch('{{}}', json_object({pairs}))"
@@ -338,18 +348,33 @@ def _read_json(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path)
         ).fetchall()
     ]
     fields = tuple(unique_fields(keys, reserved=("file", "line", "raw", "error")))
-    cols = ", ".join(f"{json_text_sql('_jm_json', [k])} as {ident(k)}" for k in fields)
     error = (
         "coalesce(_jm_error, case when json_type(_jm_json) <> 'OBJECT' "
         "then 'not a JSON object: ' || left(_jm_raw, 80) end)"
     )
+    if not fields:
+        con.execute(
+            f"create temp table {out} as select $f as file, _jm_line as line, _jm_raw as raw, {error} as error, "
+            f"_jm_json from {vals.table} order by _jm_line",
+            {"f": str(file)},
+        )
+        con.execute(f"drop table {vals.table}")
+        return Records(out, fields, vals.position_kind, "_jm_json")
+    # every field's value from ONE parse of the record (a list of paths), its text from
+    # that value (what json_text_sql gives for the key)
+    v = _VALUES
+    cols = ", ".join(f"{json_value_text(f'{v}[{i}]')} as {ident(k)}" for i, k in enumerate(fields, 1))
+    paths = "[" + ", ".join(jptr(k) for k in fields) + "]"
     con.execute(
-        f"create temp table {out} as select $f as file, _jm_line as line, _jm_raw as raw, {error} as error"
-        f"{', ' + cols if cols else ''}, _jm_json from {vals.table} order by _jm_line",
+        f"create temp table {out} as select $f as file, _jm_line as line, _jm_raw as raw, {error} as error, "
+        f"{cols}, {v} from (select *, json_extract(_jm_json, {paths}) as {v} from {vals.table}) order by _jm_line",
         {"f": str(file)},
     )
     con.execute(f"drop table {vals.table}")
-    return Records(out, fields, vals.position_kind, "_jm_json")
+    return Records(out, fields, vals.position_kind, values_col=v)
+
+
+_VALUES = f"{INTERNAL_PREFIX}values"
 
 
 # --------------------------------------------------------------------------- Parquet

@@ -42,6 +42,7 @@ __all__ = [
     "JsonValues",
     "jptr",
     "json_text_sql",
+    "json_value_text",
     "path_fields",
     "read_json_values",
     "read_text_lines",
@@ -98,6 +99,16 @@ def json_text_sql(json_col: str, keys: Sequence[str]) -> str:
     return (
         f"case when json_type({json_col}->{p}) in ('OBJECT', 'ARRAY') "
         f"then ({json_col}->{p})::VARCHAR else {json_col}->>{p} end"
+    )
+
+
+def json_value_text(value: str) -> str:
+    """Text of a JSON value (e.g. one of a ``json_extract(j, [paths])`` list): scalars
+    unquoted, objects/arrays as JSON text; for ``j->p`` what :func:`json_text_sql` gives for
+    the key at ``p``, without parsing ``j`` again."""
+    return (
+        f"case when json_type({value}) in ('OBJECT', 'ARRAY') "
+        f"then ({value})::VARCHAR else {value}->>'$' end"
     )
 
 

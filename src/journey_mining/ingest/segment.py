@@ -51,7 +51,7 @@ from .base import ReaderOutput, canonical_projection, ident, literal, temp_name
 from .jsonutil import (
     create_event_table,
     jptr,
-    json_text_sql,
+    json_value_text,
     path_fields,
     read_json_values,
     snake_sql,
@@ -64,6 +64,7 @@ DEFAULT_TIMESTAMP_FORMAT = "iso"
 
 _J = "_jm_json"
 _S = "_jm_s"  # the message parsed once into the struct below
+_VALS = "_jm_vals"  # the values of the message's fields (source.columns), from one parse
 _V = "VARCHAR"
 _STRUCTURE = json.dumps(
     {
@@ -201,19 +202,27 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
         con.execute(f"drop table {v}")
         position_kind = values.position_kind
     # An id must be a string or a number: userId ["u1"] or {"id": 1} is not one customer.
-    for key in _ID_KEYS:
-        con.execute(
-            f"update {msgs} set _jm_error = {literal(key)} || ' is a JSON ' || "
-            f"lower(json_type(_jm_json->{jptr(key)})) || ', not an id: ' "
-            f"|| left((_jm_json->{jptr(key)})::VARCHAR, 80) "
-            f"where _jm_error is null and json_type(_jm_json->{jptr(key)}) in ('ARRAY', 'OBJECT')"
-        )
+    # (one parse of each message for all four keys; the first key in _ID_KEYS order names it)
+    ids = f"json_extract(_jm_json, [{', '.join(jptr(k) for k in _ID_KEYS)}])"
+    reason = "case " + " ".join(
+        f"when json_type(_ids[{i}]) in ('ARRAY', 'OBJECT') then {literal(k)} || ' is a JSON ' || "
+        f"lower(json_type(_ids[{i}])) || ', not an id: ' || left(_ids[{i}]::VARCHAR, 80)"
+        for i, k in enumerate(_ID_KEYS, 1)
+    ) + " end"
+    con.execute(
+        f"update {msgs} set _jm_error = r._reason from (select _jm_line as _l, {reason} as _reason "
+        f"from (select _jm_line, {ids} as _ids from {msgs} where _jm_error is null)) r "
+        f"where {msgs}._jm_line = r._l and r._reason is not null"
+    )
     paths = [
         p for p in path_fields(con, msgs, _J, 3, "_jm_error is null") if p != ("_jm_batch_sent_at",)
     ]
     names = {".".join(p): p for p in reversed(paths)}  # first path wins a dotted-name clash
     fields = unique_fields(".".join(p) for p in paths)
-    cols = "".join(f", {json_text_sql(_J, names[f])} as {ident(f)}" for f in fields)
+    # every field's value from ONE parse of the message (a list of paths), its text from that
+    # value (what json_text_sql gives for the path)
+    cols = "".join(f", {json_value_text(f'{_VALS}[{i}]')} as {ident(f)}" for i, f in enumerate(fields, 1))
+    vals = f", json_extract({_J}, [{', '.join(jptr(*names[f]) for f in fields)}]) as {_VALS}" if fields else ""
     select, params = canonical_projection(
         source, fields, _DEFAULTS, extra_properties_sql=_PROPERTIES
     )
@@ -221,8 +230,8 @@ def read(con: duckdb.DuckDBPyConnection, source: SourceConfig, file: Path) -> Re
         con,
         out,
         f"select $f as file, _jm_line as line, _jm_raw as raw, _jm_error as error, {select} "
-        f"from (select _jm_line, _jm_raw, _jm_error, _jm_json, "
-        f"from_json(_jm_json, {literal(_STRUCTURE)}) as {_S}{cols} from {msgs})",
+        f"from (select *{cols} from (select _jm_line, _jm_raw, _jm_error, "
+        f"from_json(_jm_json, {literal(_STRUCTURE)}) as {_S}{vals} from {msgs}))",
         {"f": str(file), **params},
     )
     con.execute(f"drop table {msgs}")
