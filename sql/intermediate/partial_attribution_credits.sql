@@ -5,6 +5,8 @@
 --   linear: 1 / path_length to each step
 --   position_based: 40% first, 40% last, 20% shared by the middle steps (a two-step path:
 --   50/50; one step: 100%)
+-- Each credit is computed from counts in one expression, never as a sum of doubles (whose last
+-- bit would depend on the order threads add them in: a re-run must not change a partial).
 with converted_steps as (
     select customer_id, level, name, position, path_length
     from int_attribution_paths
@@ -16,15 +18,15 @@ final as (
         customer_id,
         level,
         name,
-        sum((position = 1)::double) as first_touch,
-        sum((position = path_length)::double) as last_touch,
-        sum(1.0 / path_length) as linear,
-        sum(case
-            when path_length = 1 then 1.0
-            when path_length = 2 then 0.5
-            when position = 1 or position = path_length then 0.4
-            else 0.2 / (path_length - 2)
-        end) as position_based
+        count_if(position = 1)::double as first_touch,
+        count_if(position = path_length)::double as last_touch,
+        count(*)::double / any_value(path_length) as linear,
+        case
+            when any_value(path_length) = 1 then count(*)::double
+            when any_value(path_length) = 2 then count(*)::double * 0.5
+            else count_if(position = 1 or position = path_length)::double * 0.4
+                + count_if(position > 1 and position < path_length)::double * (0.2 / (any_value(path_length) - 2))
+        end as position_based
     from converted_steps
     group by customer_id, level, name
 )

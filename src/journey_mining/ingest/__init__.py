@@ -422,13 +422,24 @@ def staging_key(source: SourceConfig) -> str:
     return _staging_key(repr(replace(source, path="")))
 
 
-@cache
-def _staging_key(source_repr: str) -> str:
+# staging SQL run by the load over every staged file, not by a reader: not part of the key
+LOAD_STAGING_MODELS = ("stg_events_deduplicated", "stg_event_duplicate_copies")
+
+
+def staging_code_files() -> list[Path]:
+    """The reading code and the staging SQL a staged file depends on (every reader module and
+    every ``sql/staging`` model but the load's): a change to any of them re-stages files."""
     from ..models import sql_dir
 
-    h = hashlib.sha256(source_repr.encode())
     code = sorted(Path(__file__).parent.glob("*.py"))
-    for f in [*code, sql_dir() / "staging" / "stg_source_events.sql", sql_dir() / "staging" / "stg_source_profiles.sql"]:
+    sql = sorted(f for f in (sql_dir() / "staging").glob("*.sql") if f.stem not in LOAD_STAGING_MODELS)
+    return [*code, *sql]
+
+
+@cache
+def _staging_key(source_repr: str) -> str:
+    h = hashlib.sha256(source_repr.encode())
+    for f in staging_code_files():
         h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
 
