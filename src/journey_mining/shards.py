@@ -252,6 +252,10 @@ def build_sharded_journeys(con: duckdb.DuckDBPyConnection, config: Config, param
 
     before, per_shard, after, unioned = sharded_plan(keep_intermediate)
     mapped = [n for stage in maps for n in tables.partial_plan(stage)[0]]
+    # a config table the map reads (cfg_pain_segments) has no customer rows: built once here
+    # and copied whole into every shard, never unioned (N copies of its rows)
+    before = before + [n for n in mapped if n.startswith("cfg_")]
+    mapped = [n for n in mapped if not n.startswith("cfg_")]
     per_shard = per_shard + mapped
     unioned = unioned + [n for n in mapped if keep_intermediate or not tables.TABLES[n].temporary]
     temporary = (lambda n: False) if keep_intermediate else (lambda n: tables.TABLES[n].temporary)
