@@ -186,8 +186,9 @@ _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(%|(K|M|G|T)i?B)\s*$", re.IGNORECASE)
 # and never above the cap. The cap bounds a run's peak RSS on a large machine: DuckDB spills
 # above memory_limit, and the rest of the process (Python, pyarrow, pandas) adds a margin on
 # top (docs/operations.md: ~0.5 GB measured at 10M events), so a 10M-event run stays under 4 GB
-# whatever the machine. A file whose reader needs more (a whole JSON document: ~20x its size)
-# is retried with the uncapped share (retry_memory_limit_mb; docs/operations.md).
+# whatever the machine. A file whose reader needs more (a whole JSON document that is not a
+# Zendesk export, an array or a pretty-printed object) is retried with the uncapped share
+# (retry_memory_limit_mb; docs/operations.md).
 DEFAULT_MEMORY_SHARE = 0.6
 MIN_DEFAULT_MEMORY_MB = 256
 MAX_DEFAULT_MEMORY_MB = 3000
@@ -226,8 +227,9 @@ def _machine_share_mb(ram_mb: int | None) -> int:
 def retry_memory_limit_mb(ram_mb: int | None = None) -> int | None:
     """With the default memory_limit, the limit one input file's staging is retried with after
     running out of memory: 60% of RAM without the cap (None when that is no more than the
-    default). A whole-document JSON export needs about 20x its size (the 10M benchmark's 171 MB
-    Zendesk export: out of memory at 3,000 MB, 4.0 GB peak RSS at 6 GB).
+    default). The safety net for a reader that holds a whole JSON document: the 10M benchmark's
+    171 MB Zendesk export needed it (out of memory at 3,000 MB) until its reader read the
+    export's lists directly (2.1 GB peak at 3,000 MB now; docs/operations.md).
 
         >>> retry_memory_limit_mb(23_000), retry_memory_limit_mb(4_000)
         (13800, None)
