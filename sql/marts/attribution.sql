@@ -35,8 +35,13 @@ models as (
 ),
 
 name_credits as (
-    select level, name, sum(first_touch) as first_touch, sum(last_touch) as last_touch,
-        sum(linear) as linear, sum(position_based) as position_based
+    -- exact sums (DECIMAL): a double sum of ~100k customers' credits differs in the 8th
+    -- decimal with the order threads add them in (a 10M night vs its full rebuild differed)
+    select level, name,
+        sum(first_touch::decimal(38, 18))::double as first_touch,
+        sum(last_touch::decimal(38, 18))::double as last_touch,
+        sum(linear::decimal(38, 18))::double as linear,
+        sum(position_based::decimal(38, 18))::double as position_based
     from customer_credits
     group by level, name
 ),

@@ -2,10 +2,12 @@
 -- signal) and per touchpoint (at its main stage): the mean of every emotion signal
 -- (int_sentiment_signals, -1..1), how many there are, the share at or below the negative
 -- threshold, and the same split by kind (text, score, behaviour). docs/emotions.md.
--- A reduce over the per-customer partial_emotion_signals (counts and sums of the signals).
+-- A reduce over the per-customer partial_emotion_signals (counts and sums of the signals). The
+-- sums are exact (DECIMAL) until the division: a double sum's last digits would depend on the
+-- order threads add the customers' sums in, and a night must equal its full rebuild.
 with signals as (
     select touchpoint, stage_index, signal_kind,
-        sum(signals)::bigint as signals, sum(value_sum) as value_sum, sum(negatives)::bigint as negatives
+        sum(signals)::bigint as signals, sum(value_sum::decimal(38, 18)) as value_sum, sum(negatives)::bigint as negatives
     from partial_emotion_signals
     group by touchpoint, stage_index, signal_kind
 ),
@@ -25,13 +27,13 @@ by_stage as (
         stages.stage,
         stages.stage_index,
         coalesce(sum(signals.signals), 0)::bigint as signals,
-        sum(signals.value_sum) / sum(signals.signals) as mean_emotion,
+        sum(signals.value_sum)::double / sum(signals.signals) as mean_emotion,
         sum(signals.negatives) / sum(signals.signals) as share_negative,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'text'), 0)::bigint as texts,
-        sum(signals.value_sum) filter (where signals.signal_kind = 'text')
+        (sum(signals.value_sum) filter (where signals.signal_kind = 'text'))::double
             / sum(signals.signals) filter (where signals.signal_kind = 'text') as mean_text,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'score'), 0)::bigint as scores,
-        sum(signals.value_sum) filter (where signals.signal_kind = 'score')
+        (sum(signals.value_sum) filter (where signals.signal_kind = 'score'))::double
             / sum(signals.signals) filter (where signals.signal_kind = 'score') as mean_score,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'behaviour'), 0)::bigint
             as behaviours
@@ -47,13 +49,13 @@ by_touchpoint as (
         stages.stage,
         touchpoints.stage_index,
         sum(signals.signals)::bigint as signals,
-        sum(signals.value_sum) / sum(signals.signals) as mean_emotion,
+        sum(signals.value_sum)::double / sum(signals.signals) as mean_emotion,
         sum(signals.negatives) / sum(signals.signals) as share_negative,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'text'), 0)::bigint as texts,
-        sum(signals.value_sum) filter (where signals.signal_kind = 'text')
+        (sum(signals.value_sum) filter (where signals.signal_kind = 'text'))::double
             / sum(signals.signals) filter (where signals.signal_kind = 'text') as mean_text,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'score'), 0)::bigint as scores,
-        sum(signals.value_sum) filter (where signals.signal_kind = 'score')
+        (sum(signals.value_sum) filter (where signals.signal_kind = 'score'))::double
             / sum(signals.signals) filter (where signals.signal_kind = 'score') as mean_score,
         coalesce(sum(signals.signals) filter (where signals.signal_kind = 'behaviour'), 0)::bigint
             as behaviours
