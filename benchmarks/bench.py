@@ -167,7 +167,11 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None, ti
 
     Peak RSS is the larger of (a) the kernel's ``ru_maxrss`` of the child (``os.wait4``: the
     largest single process it waited for) and (b) the sum of RSS over the child and all its
-    descendants, polled every 50 ms with psutil (when installed). A run above ``rss_cap_mb``
+    descendants, polled every 50 ms with psutil (when installed). Linux folds the RSS a forked
+    child inherits into its ``ru_maxrss`` (exec keeps the old high-water mark), so (a) counts
+    only when it exceeds this process's own peak at the start: otherwise a small child of a
+    large bench process (the 10M night split holds its events in memory) reports the bench's
+    peak. A run above ``rss_cap_mb``
     or ``timeout`` is killed and reported as such, so a peer that does not fit cannot take the
     machine down.
 
@@ -179,6 +183,9 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None, ti
         import psutil
     except ImportError:  # pragma: no cover - psutil ships with the project's dependencies
         psutil = None
+    import resource
+
+    inherited = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     started = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[tuple[float, str]] = []
@@ -228,7 +235,8 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None, ti
     p.returncode = os.waitstatus_to_exitcode(status)
     for t in threads:
         t.join(timeout=10)
-    peak = max(polled, usage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
+    kernel_peak = usage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    peak = max(polled, kernel_peak if kernel_peak > inherited else 0)
     return {
         "returncode": p.returncode,
         "wall_s": round(wall, 3),

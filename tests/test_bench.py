@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import sys
 import tomllib
 from pathlib import Path
 
@@ -115,3 +116,15 @@ def test_check_fails_when_sessions_differ(bench, tmp_path):
     check = bench.check_transitions(_warehouse(tmp_path / "bad.duckdb", 30), 30)
     assert check["equal"] is False
     assert check["differences"] == [["page_view\tadd_to_cart", 0, 1]]
+
+
+def test_a_small_child_of_a_large_bench_is_measured_small(bench):
+    """Linux folds a forked child's inherited RSS into its ru_maxrss: the 10M incremental bench
+    (its night split holds the events in memory) reported the same 5,251 MB for all three runs.
+    A 600 MB parent measuring a child that allocates nothing must see the child's size."""
+    ballast = bytearray(600 * 2**20)
+    ballast[:: 4096] = b"x" * len(ballast[:: 4096])  # touch every page: resident
+    m = bench.measure([sys.executable, "-c", "import time; time.sleep(0.5); print('ok')"])
+    del ballast
+    assert m["returncode"] == 0 and m["stdout"].strip() == "ok"
+    assert 0 < m["peak_rss_mb"] < 300, m["peak_rss_mb"]
