@@ -175,7 +175,7 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None, ti
     or ``timeout`` is killed and reported as such, so a peer that does not fit cannot take the
     machine down.
 
-        >>> m = measure([sys.executable, "-c", "b = bytearray(200 * 2**20); print('ok')"])
+        >>> m = measure([sys.executable, "-c", "import time; b = bytearray(200 * 2**20); time.sleep(0.5); print('ok')"])
         >>> m["returncode"], m["stdout"].strip(), m["peak_rss_mb"] >= 200
         (0, 'ok', True)
     """
