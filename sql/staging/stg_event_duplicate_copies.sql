@@ -2,8 +2,9 @@
 -- a run's files): within a source, an event_id seen again in a later file (or line) is a
 -- duplicate of its first copy (by file, then line). One row per duplicate copy, its rowid in
 -- stg_file_events: narrow, so the wide staged rows are marked in place
--- (journey_mining.warehouse.load_staged), never copied. The same rule as
--- stg_events_deduplicated, which writes the marked copy of every row instead.
+-- (journey_mining.warehouse.mark_duplicates_in_place), never copied. The one statement of
+-- the rule: stg_events_deduplicated, which writes the marked copy of every row instead
+-- (incremental loads, stage_source), joins these copies.
 --
 -- Only the loaded rows of a (source, event_id) loaded more than once (usually none) are
 -- ranked, by their keys.

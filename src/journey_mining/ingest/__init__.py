@@ -309,8 +309,14 @@ def _drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, target: str, *, temp: bool = True) -> str:
     """Run ``stg_events_deduplicated`` over ``stg_file_events`` (the staged rows of any
-    number of files and sources) into the (temp) table ``target``."""
-    return build_table(con, "staging", "stg_events_deduplicated", target=target, temp=temp)
+    number of files and sources) into the (temp) table ``target``: the copies are named
+    first by ``stg_event_duplicate_copies``, the one statement of the rule (a full load marks
+    them in place: :func:`journey_mining.warehouse.mark_duplicates_in_place`)."""
+    build_table(con, "staging", "stg_event_duplicate_copies", temp=True)
+    try:
+        return build_table(con, "staging", "stg_events_deduplicated", target=target, temp=temp)
+    finally:
+        con.execute("drop table if exists stg_event_duplicate_copies")
 
 
 def stage_source(con: duckdb.DuckDBPyConnection, plan: SourcePlan) -> str:
